@@ -1,0 +1,17 @@
+// The module's ABI: every export the TypeScript side calls, and nothing else. Kernels take raw
+// byte addresses into this instance's memory and dimensions; none of them allocates.
+
+export { gemm_nn, gemm_nt, gemm_tn, gemm_scratch_bytes } from './gemm';
+export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
+export { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss } from './loss';
+export { column_sums, all_finite } from './reduce';
+export { sgd_update, momentum_update, adam_update } from './optimizer';
+export {
+  network_forward, network_loss, network_backward, network_update, network_train_step,
+  network_train_batches, network_predict,
+} from './network';
+
+// First byte after the module's static data: the TypeScript planner lays out buffers from here.
+export function heap_base(): usize {
+  return (__heap_base + 15) & ~15;
+}

@@ -1,0 +1,69 @@
+// Reductions: column sums for bias gradients, and a finiteness check over a flat block.
+
+// out[j] (+)= Σ_r inp[r, j]; inp is (m, n), out is (n). accumulate != 0 adds to out.
+export function column_sums(out: usize, inp: usize, m: i32, n: i32, accumulate: i32): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const off = <usize>j << 2;
+    let vacc0 = f32x4.splat(0.0), vacc1 = f32x4.splat(0.0), vacc2 = f32x4.splat(0.0), vacc3 = f32x4.splat(0.0);
+    let p = inp + off;
+    for (let r = 0; r < m; r++) {
+      vacc0 = f32x4.add(vacc0, v128.load(p));
+      vacc1 = f32x4.add(vacc1, v128.load(p, 16));
+      vacc2 = f32x4.add(vacc2, v128.load(p, 32));
+      vacc3 = f32x4.add(vacc3, v128.load(p, 48));
+      p += rowBytes;
+    }
+    if (accumulate) {
+      vacc0 = f32x4.add(vacc0, v128.load(out + off));
+      vacc1 = f32x4.add(vacc1, v128.load(out + off, 16));
+      vacc2 = f32x4.add(vacc2, v128.load(out + off, 32));
+      vacc3 = f32x4.add(vacc3, v128.load(out + off, 48));
+    }
+    v128.store(out + off, vacc0);
+    v128.store(out + off, vacc1, 16);
+    v128.store(out + off, vacc2, 32);
+    v128.store(out + off, vacc3, 48);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const off = <usize>j << 2;
+    let vacc = f32x4.splat(0.0);
+    let p = inp + off;
+    for (let r = 0; r < m; r++) {
+      vacc = f32x4.add(vacc, v128.load(p));
+      p += rowBytes;
+    }
+    if (accumulate) vacc = f32x4.add(vacc, v128.load(out + off));
+    v128.store(out + off, vacc);
+  }
+  for (; j < n; j++) {
+    const off = <usize>j << 2;
+    let acc: f32 = 0;
+    let p = inp + off;
+    for (let r = 0; r < m; r++) {
+      acc += load<f32>(p);
+      p += rowBytes;
+    }
+    if (accumulate) acc += load<f32>(out + off);
+    store<f32>(out + off, acc);
+  }
+}
+
+// 1 when every one of the len values is finite, else 0. x − x is 0 for finite x and NaN for
+// ±Infinity and NaN, so one NaN-propagating sum answers for the whole block.
+export function all_finite(inp: usize, len: i32): i32 {
+  let vacc = f32x4.splat(0.0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const vx = v128.load(inp + (<usize>i << 2));
+    vacc = f32x4.add(vacc, f32x4.sub(vx, vx));
+  }
+  let acc = (f32x4.extract_lane(vacc, 0) + f32x4.extract_lane(vacc, 1)) +
+    (f32x4.extract_lane(vacc, 2) + f32x4.extract_lane(vacc, 3));
+  for (; i < len; i++) {
+    const x = load<f32>(inp + (<usize>i << 2));
+    acc += x - x;
+  }
+  return i32(acc == 0);
+}

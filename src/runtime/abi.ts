@@ -1,0 +1,59 @@
+/**
+ * The TypeScript mirror of `assembly/index.ts`: the exports of the kernel module with their
+ * signatures, and the numeric codes both sides share. Addresses are byte offsets into the
+ * instance's own memory.
+ */
+
+/** Activation codes, as in assembly/simd.ts. */
+export const ACTIVATION_CODES = {
+  linear: 0,
+  relu: 1,
+  leakyRelu: 2,
+  sigmoid: 3,
+  tanh: 4,
+  softmax: 5,
+} as const;
+
+/** Loss codes, as in assembly/loss.ts. */
+export const LOSS_CODES = { mse: 0, crossEntropy: 1, binaryCrossEntropy: 2 } as const;
+
+/** Optimizer codes, as in assembly/network.ts. */
+export const OPTIMIZER_CODES = { sgd: 0, momentum: 1, adam: 2 } as const;
+
+/** GEMM forms for gemm_scratch_bytes, as in assembly/gemm.ts. */
+export const GEMM_FORMS = { nn: 0, nt: 1, tn: 2 } as const;
+
+/** The exports of the kernel module. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemm_nn(out: number, a: number, b: number, bias: number, m: number, k: number, n: number,
+    activation: number, alpha: number, accumulate: number, scratch: number): void;
+  gemm_nt(out: number, a: number, b: number, m: number, k: number, n: number, accumulate: number,
+    scratch: number): void;
+  gemm_tn(out: number, a: number, b: number, biasGrad: number, m: number, k: number, n: number,
+    accumulate: number, scratch: number): void;
+  gemm_scratch_bytes(form: number, m: number, k: number, n: number): number;
+  activation_forward(out: number, inp: number, len: number, kind: number, alpha: number): void;
+  activation_backward(dinp: number, dout: number, out: number, len: number, kind: number, alpha: number): void;
+  softmax_forward(out: number, inp: number, m: number, n: number): void;
+  softmax_backward(dinp: number, dout: number, out: number, m: number, n: number): void;
+  mse_loss(dpred: number, pred: number, target: number, m: number, n: number): number;
+  softmax_cross_entropy_loss(dlogits: number, pred: number, target: number, m: number, n: number): number;
+  sigmoid_binary_cross_entropy_loss(dlogits: number, pred: number, target: number, m: number, n: number): number;
+  column_sums(out: number, inp: number, m: number, n: number, accumulate: number): void;
+  all_finite(inp: number, len: number): number;
+  sgd_update(param: number, grad: number, len: number, lr: number, weightDecay: number): void;
+  momentum_update(param: number, grad: number, velocity: number, len: number, lr: number,
+    momentum: number, nesterov: number, weightDecay: number): void;
+  adam_update(param: number, grad: number, moment1: number, moment2: number, len: number, lr: number,
+    beta1: number, beta2: number, epsilon: number, c1: number, c2: number, weightDecay: number): void;
+  network_forward(plan: number, input: number, m: number): number;
+  network_loss(plan: number, target: number, m: number, gradient: number): number;
+  network_backward(plan: number, input: number, m: number): void;
+  network_update(plan: number): void;
+  network_train_step(plan: number, m: number): number;
+  network_train_batches(plan: number, x: number, y: number, order: number, rows: number, batch: number,
+    first: number, count: number, losses: number): number;
+  network_predict(plan: number, x: number, out: number, rows: number): void;
+}
