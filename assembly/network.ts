@@ -14,7 +14,7 @@ import { activation_backward, softmax_forward, softmax_backward } from './activa
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss,
   LOSS_MSE, LOSS_CROSS_ENTROPY } from './loss';
 import { sgd_update, momentum_update, adam_update } from './optimizer';
-import { all_finite } from './reduce';
+import { all_finite, count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID } from './simd';
 
 const H_LAYERS = 0;      // number of layers
@@ -37,6 +37,7 @@ const H_DECAY = 16;      // f32 weight decay
 const H_NESTEROV = 17;   // momentum: 1 for Nesterov
 const H_MAX_BATCH = 18;  // rows the activation buffers hold
 const H_INPUTS = 19;     // input width
+const H_METRIC = 20;     // METRIC_* of reduce.ts for the training accuracy, or METRIC_NONE
 const H_LAYER0 = 32;
 const LAYER_WORDS = 16;
 
@@ -179,16 +180,20 @@ export function network_train_step(plan: usize, m: i32): f64 {
 // Trains on batches first … first + count − 1 of an epoch over `rows` rows held in memory:
 // x (rows, inputs), y (rows, outputs), `order` the epoch's row permutation (i32). Batch b takes
 // rows order[b·batch …] (the last batch may be short). Writes each batch loss (f32) to
-// losses[b]. Returns how many batches ran; fewer than `count` means batch first + returned value
-// had a non-finite loss or gradient and left the parameters as they were.
+// losses[b] and, unless the plan's metric is METRIC_NONE, the count of right predictions made
+// by the forward pass (before the update) to correct[b] (i32). Returns how many batches ran;
+// fewer than `count` means batch first + returned value had a non-finite loss or gradient and
+// left the parameters as they were.
 export function network_train_batches(plan: usize, x: usize, y: usize, order: usize, rows: i32,
-  batch: i32, first: i32, count: i32, losses: usize): i32 {
+  batch: i32, first: i32, count: i32, losses: usize, correct: usize): i32 {
   const inputs = word(plan, H_INPUTS);
   const outputs = word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
   const xBytes = <usize>inputs << 2;
   const yBytes = <usize>outputs << 2;
   const input = ptr(plan, H_INPUT);
   const target = ptr(plan, H_TARGET);
+  const metric = word(plan, H_METRIC);
+  const pred = ptr(layer(plan, word(plan, H_LAYERS) - 1), L_OUTPUT);
   for (let c = 0; c < count; c++) {
     const b = first + c;
     const start = b * batch;
@@ -201,7 +206,9 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
     const loss = network_train_step(plan, m);
     store<f32>(losses + (<usize>b << 2), <f32>loss);
     if (!isFinite(loss)) return c;
-    }
+    // the output buffer still holds this batch's forward pass: the update does not touch it
+    if (metric != METRIC_NONE) store<i32>(correct + (<usize>b << 2), count_correct(pred, target, m, outputs, metric));
+  }
   return count;
 }
 

@@ -67,3 +67,38 @@ export function all_finite(inp: usize, len: i32): i32 {
   }
   return i32(acc == 0);
 }
+
+export const METRIC_NONE: i32 = -1;
+export const METRIC_ARGMAX: i32 = 0;    // a row is right when argmax(pred) == argmax(target)
+export const METRIC_THRESHOLD: i32 = 1; // an element is right when (pred ≥ 0.5) == (target ≥ 0.5)
+
+// @ts-ignore: decorator
+@inline function argmax_row(row: usize, n: i32): i32 {
+  let best = load<f32>(row);
+  let index = 0;
+  for (let j = 1; j < n; j++) {
+    const v = load<f32>(row + (<usize>j << 2));
+    if (v > best) { best = v; index = j; }
+  }
+  return index;
+}
+
+// How many predictions in pred (m, n) are right against target (m, n): rows for METRIC_ARGMAX
+// (ties go to the first maximum), elements for METRIC_THRESHOLD.
+export function count_correct(pred: usize, target: usize, m: i32, n: i32, metric: i32): i32 {
+  let correct = 0;
+  if (metric == METRIC_ARGMAX) {
+    const rowBytes = <usize>n << 2;
+    for (let r = 0; r < m; r++) {
+      const off = <usize>r * rowBytes;
+      correct += i32(argmax_row(pred + off, n) == argmax_row(target + off, n));
+    }
+  } else if (metric == METRIC_THRESHOLD) {
+    const len = m * n;
+    for (let i = 0; i < len; i++) {
+      const off = <usize>i << 2;
+      correct += i32((load<f32>(pred + off) >= 0.5) == (load<f32>(target + off) >= 0.5));
+    }
+  }
+  return correct;
+}

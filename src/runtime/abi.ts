@@ -20,6 +20,9 @@ export const LOSS_CODES = { mse: 0, crossEntropy: 1, binaryCrossEntropy: 2 } as 
 /** Optimizer codes, as in assembly/network.ts. */
 export const OPTIMIZER_CODES = { sgd: 0, momentum: 1, adam: 2 } as const;
 
+/** Accuracy metrics, as in assembly/reduce.ts. */
+export const METRIC_CODES = { none: -1, argmax: 0, threshold: 1 } as const;
+
 /** GEMM forms for gemm_scratch_bytes, as in assembly/gemm.ts. */
 export const GEMM_FORMS = { nn: 0, nt: 1, tn: 2 } as const;
 
@@ -43,6 +46,7 @@ export interface KernelExports {
   sigmoid_binary_cross_entropy_loss(dlogits: number, pred: number, target: number, m: number, n: number): number;
   column_sums(out: number, inp: number, m: number, n: number, accumulate: number): void;
   all_finite(inp: number, len: number): number;
+  count_correct(pred: number, target: number, m: number, n: number, metric: number): number;
   sgd_update(param: number, grad: number, len: number, lr: number, weightDecay: number): void;
   momentum_update(param: number, grad: number, velocity: number, len: number, lr: number,
     momentum: number, nesterov: number, weightDecay: number): void;
@@ -54,6 +58,6 @@ export interface KernelExports {
   network_update(plan: number): void;
   network_train_step(plan: number, m: number): number;
   network_train_batches(plan: number, x: number, y: number, order: number, rows: number, batch: number,
-    first: number, count: number, losses: number): number;
+    first: number, count: number, losses: number, correct: number): number;
   network_predict(plan: number, x: number, out: number, rows: number): void;
 }

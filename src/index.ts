@@ -1,0 +1,15 @@
+/**
+ * neuronine: build and train multi-layer perceptrons in Node and browsers, with the numeric work
+ * in WebAssembly SIMD kernels. Public exports only; see the README for the API.
+ */
+export { createModel, Model } from './model/model.js';
+export type {
+  BatchLogs, CreateOptions, DatasetLike, EpochLogs, Evaluation, FitOptions, History, PipelineLike,
+} from './model/model.js';
+export type {
+  ActivationName, InitName, LayerSpec, LossName, ModelSpec, OptimizerName, OptimizerSpec,
+} from './model/spec.js';
+export { loadModel } from './io/json.js';
+export type { ModelJSON } from './io/format.js';
+export type { Matrix, MatrixLike, TargetsLike } from './types.js';
+export * from './data/index.js';

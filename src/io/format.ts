@@ -1,0 +1,91 @@
+/**
+ * The model JSON format, version 1, and its encoding helpers. A saved model is
+ * ```
+ * { format: 'neuronine-model', version: 1,
+ *   spec: { inputs, layers: [{ units, activation, alpha? }], loss, optimizer: {…}, init, seed },
+ *   weights: [{ weight: base64, bias: base64 }],   // float32 little-endian, weight (inputs × units) row-major
+ *   steps: number,                                 // optimizer steps taken
+ *   pipeline?: {…} }                               // the data pipeline's own JSON, when there is one
+ * ```
+ * Optimizer moments are not saved: a loaded model resumes training with fresh optimizer state.
+ */
+
+export const FORMAT = 'neuronine-model';
+export const VERSION = 1;
+
+export interface ModelJSON {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  spec: {
+    inputs: number;
+    layers: { units: number; activation: string; alpha?: number }[];
+    loss: string;
+    optimizer: Record<string, unknown>;
+    init: string;
+    seed: number;
+  };
+  weights: { weight: string; bias: string }[];
+  steps: number;
+  pipeline?: unknown;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+
+/** float32 values → base64 of their little-endian bytes. */
+export function encodeFloats(values: Float32Array): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  let out = '';
+  let i = 0;
+  for (; i + 3 <= bytes.length; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + ALPHABET[v & 63];
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const v = bytes[i] << 16;
+    out += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + '==';
+  } else if (rest === 2) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += ALPHABET[v >> 18] + ALPHABET[(v >> 12) & 63] + ALPHABET[(v >> 6) & 63] + '=';
+  }
+  return out;
+}
+
+/**
+ * base64 → exactly `count` float32 values, each finite.
+ * @throws RangeError naming `where` when the text is not base64, has the wrong length, or holds
+ * a non-finite value.
+ */
+export function decodeFloats(where: string, text: unknown, count: number): Float32Array {
+  if (typeof text !== 'string') throw new TypeError(`${where} must be a base64 string; got ${typeof text}`);
+  const expected = Math.ceil((count * 4) / 3) * 4;
+  if (text.length !== expected) {
+    throw new RangeError(`${where} holds ${text.length} base64 characters; ${count} float32 values take ${expected} (truncated or corrupted?)`);
+  }
+  const bytes = new Uint8Array(count * 4);
+  let b = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let v = 0;
+    for (let j = 0; j < 4; j++) {
+      const code = text.charCodeAt(i + j);
+      const digit = code === 61 /* = */ && i + 4 === text.length ? 0 : code < 128 ? LOOKUP[code] : -1;
+      if (digit < 0) throw new RangeError(`${where}: character ${i + j} ('${text[i + j]}') is not base64`);
+      v = (v << 6) | digit;
+    }
+    if (b < bytes.length) bytes[b++] = v >> 16;
+    if (b < bytes.length) bytes[b++] = (v >> 8) & 255;
+    if (b < bytes.length) bytes[b++] = v & 255;
+  }
+  const view = new DataView(bytes.buffer);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v)) throw new RangeError(`${where}: value ${i} is ${v}; a saved model holds finite numbers only`);
+    out[i] = v;
+  }
+  return out;
+}
