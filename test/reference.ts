@@ -98,3 +98,113 @@ export function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>,
   }
   return worst;
 }
+
+/** One dense layer of the float64 reference network: W is (inputs × units) row-major. */
+export interface ReferenceLayer {
+  inputs: number;
+  units: number;
+  activation: ActivationName;
+  alpha?: number;
+  weight: Float64Array;
+  bias: Float64Array;
+}
+
+export type ReferenceLoss = 'mse' | 'crossEntropy' | 'binaryCrossEntropy';
+
+/** Forward pass; returns every layer's output A_i (A_-1 = x is not included). */
+export function referenceForward(layers: ReferenceLayer[], x: ArrayLike<number>, m: number): Float64Array[] {
+  const outs: Float64Array[] = [];
+  let prev: ArrayLike<number> = x;
+  for (const l of layers) {
+    const z = matmul(prev, l.weight, m, l.inputs, l.units);
+    for (let r = 0; r < m; r++) for (let j = 0; j < l.units; j++) z[r * l.units + j] += l.bias[j];
+    const a = activate(z, l.activation, l.units, l.alpha ?? 0.01);
+    outs.push(a);
+    prev = a;
+  }
+  return outs;
+}
+
+/** The batch-mean loss of predictions against targets (both m × n). */
+export function referenceLoss(loss: ReferenceLoss, pred: ArrayLike<number>, target: ArrayLike<number>, m: number): number {
+  let sum = 0;
+  const eps = 1e-7;
+  for (let i = 0; i < pred.length; i++) {
+    const y = target[i];
+    if (loss === 'mse') sum += 0.5 * (pred[i] - y) ** 2;
+    else if (loss === 'crossEntropy') sum -= y === 0 ? 0 : y * Math.log(Math.max(pred[i], eps));
+    else {
+      const p = Math.min(Math.max(pred[i], eps), 1 - eps);
+      sum -= y * Math.log(p) + (1 - y) * Math.log(1 - p);
+    }
+  }
+  return sum / m;
+}
+
+/** Gradients of the batch-mean loss with respect to every W and b (backpropagation in float64). */
+export function referenceGradients(layers: ReferenceLayer[], loss: ReferenceLoss, x: ArrayLike<number>,
+  target: ArrayLike<number>, m: number): { weight: Float64Array; bias: Float64Array }[] {
+  const outs = referenceForward(layers, x, m);
+  const last = layers[layers.length - 1];
+  const yhat = outs[outs.length - 1];
+  let dz: Float64Array;
+  const fused = (loss === 'crossEntropy' && last.activation === 'softmax') || (loss === 'binaryCrossEntropy' && last.activation === 'sigmoid');
+  const diff = new Float64Array(yhat.length);
+  for (let i = 0; i < yhat.length; i++) diff[i] = (yhat[i] - target[i]) / m;
+  if (fused) dz = diff;
+  else if (loss === 'mse') dz = activateBackward(diff, yhat, last.activation, last.units, last.alpha ?? 0.01);
+  else throw new Error(`reference: loss ${loss} with ${last.activation} output is not supported`);
+  const grads: { weight: Float64Array; bias: Float64Array }[] = new Array(layers.length);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i];
+    const prev = i > 0 ? outs[i - 1] : Float64Array.from(x as ArrayLike<number>);
+    const weight = matmul(transpose(prev, m, l.inputs), dz, l.inputs, m, l.units);
+    const bias = new Float64Array(l.units);
+    for (let r = 0; r < m; r++) for (let j = 0; j < l.units; j++) bias[j] += dz[r * l.units + j];
+    grads[i] = { weight, bias };
+    if (i > 0) {
+      const da = matmul(dz, transpose(l.weight, l.inputs, l.units), m, l.units, l.inputs);
+      const p = layers[i - 1];
+      dz = activateBackward(da, outs[i - 1], p.activation, p.units, p.alpha ?? 0.01);
+    }
+  }
+  return grads;
+}
+
+export interface ReferenceOptimizer {
+  type: 'sgd' | 'momentum' | 'adam';
+  learningRate: number;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** A float64 optimizer over the reference layers, with the formulas of assembly/optimizer.ts. */
+export function referenceOptimizer(layers: ReferenceLayer[], o: ReferenceOptimizer) {
+  const params = layers.flatMap((l) => [l.weight, l.bias]);
+  const s1 = params.map((p) => new Float64Array(p.length));
+  const s2 = params.map((p) => new Float64Array(p.length));
+  let t = 0;
+  return (grads: { weight: Float64Array; bias: Float64Array }[]): void => {
+    t++;
+    const g = grads.flatMap((q) => [q.weight, q.bias]);
+    const lr = o.learningRate, mu = o.momentum ?? 0.9, b1 = o.beta1 ?? 0.9, b2 = o.beta2 ?? 0.999, eps = o.epsilon ?? 1e-7;
+    params.forEach((p, k) => {
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[k][i];
+        if (o.type === 'sgd') p[i] -= lr * gi;
+        else if (o.type === 'momentum') {
+          s1[k][i] = mu * s1[k][i] - lr * gi;
+          p[i] += o.nesterov ? mu * s1[k][i] - lr * gi : s1[k][i];
+        } else {
+          s1[k][i] = b1 * s1[k][i] + (1 - b1) * gi;
+          s2[k][i] = b2 * s2[k][i] + (1 - b2) * gi * gi;
+          const mhat = s1[k][i] / (1 - b1 ** t), vhat = s2[k][i] / (1 - b2 ** t);
+          p[i] -= lr * mhat / (Math.sqrt(vhat) + eps);
+        }
+      }
+    });
+  };
+}
