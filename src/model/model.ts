@@ -118,6 +118,8 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /** Lets the event loop run (timers, input, rendering) between runs of batches. */
 function yieldToEventLoop(): Promise<void> {
+  // Node's setImmediate, looked up on globalThis: the build type-checks with `types: []`
+  const setImmediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   if (typeof MessageChannel === 'function') {
     return new Promise((resolve) => {
