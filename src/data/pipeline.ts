@@ -361,7 +361,9 @@ export class Pipeline {
       let list: readonly RawRow[];
       if (Array.isArray(rows)) {
         const first = rows[0];
-        list = rows.length > 0 && (Array.isArray(first) || isRecord(first)) ? (rows as readonly RawRow[]) : [rows as readonly unknown[]];
+        // An array of rows, or (its first element a cell) a single row of cells.
+        const ofRows = rows.length === 0 || Array.isArray(first) || isRecord(first);
+        list = ofRows ? (rows as readonly RawRow[]) : [rows as readonly unknown[]];
       } else if (isRecord(rows)) {
         list = [rows];
       } else {
