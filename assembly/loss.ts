@@ -12,8 +12,10 @@ export const LOSS_MSE: i32 = 0;
 export const LOSS_CROSS_ENTROPY: i32 = 1;
 export const LOSS_BINARY_CROSS_ENTROPY: i32 = 2;
 
-// ε for the logarithms: ln(1e-7) ≈ −16.1 bounds a single sample's loss.
-const EPS: f32 = 1e-7;
+// ε for the logarithms: ln(1e-7) ≈ −16.1 bounds a single sample's loss. The clamps are applied
+// in f64: in f32, 1 − 1e-7 rounds to 1 − 2⁻²³, which capped a confidently wrong ŷ = 1 at 15.94
+// instead of 16.12 and made the binary cross-entropy asymmetric between ŷ = 0 and ŷ = 1.
+const EPS: f64 = 1e-7;
 
 // Writes dpred = (pred − target)/m when dpred != 0 (may alias pred); shared by all three losses.
 function scaled_difference(dpred: usize, pred: usize, target: usize, len: i32, invm: f32): void {
@@ -61,7 +63,7 @@ export function softmax_cross_entropy_loss(dlogits: usize, pred: usize, target: 
   for (let i = 0; i < len; i++) {
     const off = <usize>i << 2;
     const y = load<f32>(target + off);
-    if (y != 0) sum -= <f64>y * Math.log(<f64>max<f32>(load<f32>(pred + off), EPS));
+    if (y != 0) sum -= <f64>y * Math.log(max<f64>(<f64>load<f32>(pred + off), EPS));
   }
   if (dlogits != 0) scaled_difference(dlogits, pred, target, len, <f32>(1.0 / <f64>m));
   return sum / <f64>m;
@@ -73,7 +75,7 @@ export function sigmoid_binary_cross_entropy_loss(dlogits: usize, pred: usize, t
   for (let i = 0; i < len; i++) {
     const off = <usize>i << 2;
     const y = <f64>load<f32>(target + off);
-    const p = <f64>min<f32>(max<f32>(load<f32>(pred + off), EPS), <f32>1.0 - EPS);
+    const p = min<f64>(max<f64>(<f64>load<f32>(pred + off), EPS), 1.0 - EPS);
     sum -= y * Math.log(p) + (1.0 - y) * Math.log(1.0 - p);
   }
   if (dlogits != 0) scaled_difference(dlogits, pred, target, len, <f32>(1.0 / <f64>m));
