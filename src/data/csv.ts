@@ -5,10 +5,10 @@
  * (skipped, but still counted for row numbers), and detects the delimiter among `,` `;` and tab.
  * Turning the cells into numbers and matrices is `table.ts`'s job.
  *
- * Why our own and not papaparse: the cases above are all a training library needs, they fit in
- * about 200 lines with zero dependencies (papaparse is ~20 KB min+gzip, half our whole size
- * budget), and owning the reader lets every error name the spreadsheet row and column. See
- * docs/data.md for the cases it was checked on.
+ * Why our own and not papaparse: the cases above are all a training library needs; they fit in
+ * 1.8 KB gzip with zero dependencies (papaparse 5.7: 6.9 KB gzip, which also carries streaming,
+ * workers and unparse); and owning the reader lets every error name the spreadsheet row and column. The
+ * tests check it against papaparse on every case (docs/data.md).
  */
 
 import { columnLabel, dataError, show } from './errors.js';
@@ -50,7 +50,8 @@ interface RawRecords {
 
 /**
  * Splits text into records. `maxRecords` stops early (delimiter detection); blank and
- * whitespace-only lines are skipped but counted in `rowNumbers`.
+ * whitespace-only lines are skipped but counted in `rowNumbers`. Rows count records, not
+ * physical lines: a quoted field with line breaks stays in one row, as in a spreadsheet.
  */
 function readRecords(fn: string, text: string, delimiter: string, maxRecords = Infinity): RawRecords {
   const records: string[][] = [];
@@ -89,7 +90,6 @@ function readRecords(fn: string, text: string, delimiter: string, maxRecords = I
             start = close + 2;
             continue;
           }
-          // Count line breaks inside the quoted field: a spreadsheet keeps them in one cell.
           i = close + 1;
           break;
         }
@@ -141,17 +141,15 @@ function readRecords(fn: string, text: string, delimiter: string, maxRecords = I
   return { records, rowNumbers };
 }
 
-/**
- * Row counting: a quoted field with line breaks is one spreadsheet row, so `row` above counts
- * records, not physical lines. That is also what papaparse's row index and a spreadsheet show.
- */
-
 const CANDIDATES = [',', ';', '\t'] as const;
 
 /**
  * Picks the delimiter that splits the first 20 records most consistently into more than one
  * field: score = number of records with the same field count as the first record; ties go to the
  * larger field count, then to the order `,` `;` tab. Text that no candidate splits gets `,`.
+ *
+ * @example
+ * detectDelimiter('a;b\n1,5;2\n'); // ';'
  */
 export function detectDelimiter(text: string): string {
   let best: string = ',';
