@@ -59,19 +59,25 @@ export function fromObjects(rows: readonly Record<string, unknown>[], options: T
       }
     }
   });
-  const cells = rows.map((row) => columns.map((name) => row[name]));
-  const table: Table = { columns, rows: cells, rowNumber: (r) => r + 1, rowText: arrayRows };
+  const table: Table = { columns, rowCount: rows.length, cell: (r, c) => rows[r][columns[c]], rowNumber: (r) => r + 1, rowText: arrayRows };
   return buildDataset(fn, table, options);
 }
 
-/** Reads `x` as rows of cells, checking it is rectangular. */
-function matrixRows(fn: string, name: string, x: unknown): { rows: ArrayLike<unknown>[]; cols: number } {
+/** A rectangular block of cells: `x` or a multi-column `y`. */
+interface Cells {
+  rows: number;
+  cols: number;
+  cell(r: number, c: number): unknown;
+}
+
+/** Reads `x` (or a matrix `y`) as a rectangular block of cells, checking its shape. */
+function matrixCells(fn: string, name: string, x: unknown): Cells {
   if (isRecord(x) && x.data instanceof Float32Array && Number.isInteger(x.rows) && Number.isInteger(x.cols)) {
     const m = x as unknown as Matrix;
     if (m.data.length < m.rows * m.cols) {
       throw new RangeError(`${fn}: ${name}: expected data of rows × cols = ${m.rows * m.cols} values, got ${m.data.length}`);
     }
-    return { rows: Array.from({ length: m.rows }, (_, r) => m.data.subarray(r * m.cols, (r + 1) * m.cols)), cols: m.cols };
+    return { rows: m.rows, cols: m.cols, cell: (r, c) => m.data[r * m.cols + c] };
   }
   if (!Array.isArray(x)) throw new TypeError(`${fn}: ${name}: expected number[][] or a Matrix {rows, cols, data}, got ${kindOf(x)}`);
   const cols = Array.isArray(x[0]) || ArrayBuffer.isView(x[0]) ? (x[0] as ArrayLike<unknown>).length : -1;
@@ -84,7 +90,8 @@ function matrixRows(fn: string, name: string, x: unknown): { rows: ArrayLike<unk
       throw dataError(RangeError, `${fn}: ${name} ${arrayRows(r)}: expected ${cols} cells (as row 1), got ${length}`, { row: r + 1, value: row });
     }
   });
-  return { rows: x as ArrayLike<unknown>[], cols };
+  const rows = x as ArrayLike<unknown>[];
+  return { rows: rows.length, cols, cell: (r, c) => rows[r][c] };
 }
 
 /**
@@ -111,20 +118,20 @@ export function fromArrays(
 ): Dataset {
   const fn = 'fromArrays';
   checkOptionNames(fn, options, TABLE_OPTION_NAMES);
-  const features = matrixRows(fn, 'x', x);
-  const n = features.rows.length;
+  const features = matrixCells(fn, 'x', x);
+  const n = features.rows;
   if (n === 0) throw new RangeError(`${fn}: x: expected at least one row, got 0`);
-  let targets: { rows: ArrayLike<unknown>[]; cols: number };
+  let targets: Cells;
   const multi = (isRecord(y) && (y as { data?: unknown }).data instanceof Float32Array) || (Array.isArray(y) && (Array.isArray(y[0]) || ArrayBuffer.isView(y[0])));
   if (multi) {
-    targets = matrixRows(fn, 'y', y);
+    targets = matrixCells(fn, 'y', y);
   } else if (Array.isArray(y) || (ArrayBuffer.isView(y) && !(y instanceof DataView))) {
     const values = y as ArrayLike<unknown>;
-    targets = { rows: Array.from({ length: values.length }, (_, r) => [values[r]]), cols: 1 };
+    targets = { rows: values.length, cols: 1, cell: (r) => values[r] };
   } else {
     throw new TypeError(`${fn}: y: expected an array of labels or numbers, number[][] or a Matrix, got ${kindOf(y)}`);
   }
-  if (targets.rows.length !== n) throw new RangeError(`${fn}: y: expected ${n} rows (as x), got ${targets.rows.length}`);
+  if (targets.rows !== n) throw new RangeError(`${fn}: y: expected ${n} rows (as x), got ${targets.rows}`);
 
   const names = (given: unknown, count: number, base: string, what: string): string[] => {
     if (given === undefined) return count === 1 && base === 'target' ? ['target'] : Array.from({ length: count }, (_, i) => `${base}${i + 1}`);
@@ -138,8 +145,14 @@ export function fromArrays(
   const featureNames = names(options.features, features.cols, 'column', 'features');
   const targetNames = names(options.target, targets.cols, 'target', 'target');
   const columns = [...featureNames, ...targetNames];
-  const rows = features.rows.map((row, r) => [...Array.from(row), ...Array.from(targets.rows[r])]);
-  const table: Table = { columns, rows, rowNumber: (r) => r + 1, rowText: arrayRows };
+  const width = features.cols;
+  const table: Table = {
+    columns,
+    rowCount: n,
+    cell: (r, c) => (c < width ? features.cell(r, c) : targets.cell(r, c - width)),
+    rowNumber: (r) => r + 1,
+    rowText: arrayRows,
+  };
   return buildDataset(fn, table, {
     ...options,
     features: undefined,

@@ -37,7 +37,8 @@ export function parseCSVAs(fn: string, text: string, options: CSVOptions = {}, e
     fn,
     {
       columns: table.columns,
-      rows: table.rows,
+      rowCount: table.rows.length,
+      cell: (r, c) => table.rows[r][c],
       rowNumber: (r) => table.rowNumbers[r],
       rowText: (r) => `row ${table.rowNumbers[r]}`,
     },

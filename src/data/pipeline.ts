@@ -373,10 +373,12 @@ export class Pipeline {
       }
       count = list.length;
       let mapping: number[] | undefined;
+      const mappings = new Map<number, number[]>(); // by row length: computed once, not per row
       fetch = (r) => {
         const row = list[r];
         if (Array.isArray(row)) {
-          const map = this.#positional(fn, row.length, `row ${r + 1} (index ${r}) has`, r + 1);
+          let map = mappings.get(row.length);
+          if (!map) mappings.set(row.length, (map = this.#positional(fn, row.length, `row ${r + 1} (index ${r}) has`, r + 1)));
           mapping = map;
           for (let e = 0; e < encoders.length; e++) values[e] = row[map[e]];
         } else if (isRecord(row)) {

@@ -71,8 +71,10 @@ const DEFAULT_MAX_CATEGORIES = 50;
 /** The raw input of {@link buildDataset}. */
 export interface Table {
   columns: readonly string[];
-  /** `rows[r][c]`: the cell of row r, column c (missing entries read as missing values). */
-  rows: readonly ArrayLike<unknown>[];
+  /** Number of data rows. */
+  rowCount: number;
+  /** The raw cell of row r, column c (`undefined` reads as a missing value). */
+  cell(r: number, c: number): unknown;
   /** The row number put in messages and `error.row` (CSV: spreadsheet row; arrays: r + 1). */
   rowNumber(r: number): number;
   /** How row r is named in messages: `row 5`, or `row 5 (index 4)` for arrays. */
@@ -123,7 +125,8 @@ function compareKeys(numeric: boolean): (a: string, b: string) => number {
  * const data = buildDataset('fromObjects', table, { target: 'species' });
  */
 export function buildDataset(fn: string, table: Table, options: TableOptions = {}): Dataset {
-  const { columns, rows } = table;
+  const { columns } = table;
+  const cell = (r: number, c: number): unknown => table.cell(r, c);
   const reader = cellReader(fn, options.missingValues, options.decimal);
   const missingMode = options.missing ?? 'error';
   if (missingMode !== 'error' && missingMode !== 'drop' && missingMode !== 'mean') {
@@ -214,7 +217,7 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
     throw new RangeError(`${fn}: options.target: classification takes one target column, got ${targets.length}`);
   }
 
-  const n = rows.length;
+  const n = table.rowCount;
   if (n === 0) throw new RangeError(`${fn}: expected at least one data row, got 0`);
 
   // 1. Read every used cell once.
@@ -234,7 +237,7 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
       type: 'numeric',
     };
     for (let r = 0; r < n; r++) {
-      const kind = readCell(rows[r][c], reader, scratch);
+      const kind = readCell(cell(r, c), reader, scratch);
       column.kinds[r] = kind;
       if (kind === NUMBER || kind === NON_FINITE) {
         column.numbers[r] = scratch.number;
@@ -251,11 +254,11 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
 
   // 2. Decide column types and the task.
   const where = (r: number, c: number): string => `${fn}: ${table.rowText(r)}, ${columnLabel(c, columns[c])}`;
-  const details = (r: number, c: number) => ({ row: table.rowNumber(r), column: c + 1, columnName: columns[c], value: rows[r][c] });
+  const details = (r: number, c: number) => ({ row: table.rowNumber(r), column: c + 1, columnName: columns[c], value: cell(r, c) });
   for (const column of data.values()) {
     if (column.numeric + column.text === 0 && column.missing > 0) {
       const r = column.kinds.indexOf(MISSING);
-      throw dataError(TypeError, `${where(r, column.index)}: the column has no values (all ${n} cells are missing, e.g. ${show(rows[r][column.index])})`, details(r, column.index));
+      throw dataError(TypeError, `${where(r, column.index)}: the column has no values (all ${n} cells are missing, e.g. ${show(cell(r, column.index))})`, details(r, column.index));
     }
     const majorityNumeric = column.numeric > 0 && column.numeric >= column.text;
     column.type = categorical.has(column.index) ? 'categorical' : majorityNumeric ? 'numeric' : 'categorical';
@@ -297,13 +300,13 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
       const kind = column.kinds[r];
       if (kind === NUMBER) continue;
       if (kind === INVALID) {
-        throw dataError(TypeError, `${where(r, c)}: expected a number, string, boolean or null, got ${kindOf(rows[r][c])}`, details(r, c));
+        throw dataError(TypeError, `${where(r, c)}: expected a number, string, boolean or null, got ${kindOf(cell(r, c))}`, details(r, c));
       }
       if (kind === NON_FINITE) {
         throw dataError(
           RangeError,
-          `${where(r, c)}: expected a finite number, got ${show(rows[r][c])}` +
-            (typeof rows[r][c] === 'string' ? ` (if it marks a missing value, add ${show(String(rows[r][c]).trim())} to options.missingValues)` : ''),
+          `${where(r, c)}: expected a finite number, got ${show(cell(r, c))}` +
+            (typeof cell(r, c) === 'string' ? ` (if it marks a missing value, add ${show(String(cell(r, c)).trim())} to options.missingValues)` : ''),
           details(r, c),
         );
       }
@@ -312,7 +315,7 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
         const share = `${column.numeric} of the column's ${column.numeric + column.text} values are numbers`;
         throw dataError(
           TypeError,
-          `${where(r, c)}: expected a number, got ${show(rows[r][c])} (${share}` +
+          `${where(r, c)}: expected a number, got ${show(cell(r, c))} (${share}` +
             (isTarget ? `; the ${resolvedTask} target must be numeric` : '; use options.categorical to one-hot encode it, or fix the cell') + ')',
           details(r, c),
         );
@@ -323,7 +326,7 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
         } else if (missingMode === 'error' || targetSet.has(c)) {
           throw dataError(
             TypeError,
-            `${where(r, c)}: missing value ${show(rows[r][c])}; ` +
+            `${where(r, c)}: missing value ${show(cell(r, c))}; ` +
               (targetSet.has(c) ? `the target cannot be filled: use options.missing: 'drop'` : `use options.missing: 'drop' or 'mean', or fix the cell`),
             details(r, c),
           );
@@ -367,7 +370,7 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
       if (!counts.has(key) && counts.size === maxCategories) {
         throw dataError(
           RangeError,
-          `${where(r, c)}: value ${show(rows[r][c])} is distinct value number ${maxCategories + 1} of this categorical column ` +
+          `${where(r, c)}: value ${show(cell(r, c))} is distinct value number ${maxCategories + 1} of this categorical column ` +
             `(options.maxCategories is ${maxCategories}); a column with this many categories is probably an ID or free-text ` +
             `column: leave it out with options.ignore: [${show(column.name)}], or raise options.maxCategories`,
           details(r, c),
