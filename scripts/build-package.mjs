@@ -1,0 +1,144 @@
+// Builds the publishable package into <out>/dist (default: the repository's own dist/):
+//
+//   dist/index.js, dist/**/*.js     ESM, one file per source module (tsc; relative imports carry
+//                                   `.js`, so Node, browsers and bundlers load it as is)
+//   dist/**/*.d.ts                  types with the TSDoc comments, for `import`
+//   dist/**/*.d.cts                 the same types for `require` (specifiers rewritten to .cjs)
+//   dist/index.cjs, dist/node.cjs   CommonJS bundles (esbuild) for `require('neuronine')` and
+//                                   `require('neuronine/node')`, so CJS never relies on require(esm)
+//   dist/neuronine.wasm             the release kernel module, for streaming compilation
+//
+// and then checks that the browser entry bundles for platform=browser with no Node built-in in
+// its module graph (a `node:` import would break every browser bundle).
+//
+// It needs src/runtime/wasm-binary.ts and build/neuronine.wasm from `npm run build:wasm`.
+//
+// Usage: node scripts/build-package.mjs               build ./dist (npm run build:ts)
+//        node scripts/build-package.mjs --out DIR     build DIR/dist (the package tests use it
+//                                                     so that they never race on ./dist)
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The package's entry points: `neuronine` and `neuronine/node`. */
+const ENTRIES = ['src/index.ts', 'src/node.ts'];
+const require = createRequire(import.meta.url);
+
+const args = process.argv.slice(2);
+const outArg = args.indexOf('--out');
+const outRoot = outArg >= 0 ? resolve(args[outArg + 1] ?? '') : root;
+const dist = join(outRoot, 'dist');
+const quiet = args.includes('--quiet');
+const log = (text) => { if (!quiet) console.log(`build-package: ${text}`); };
+
+function fail(message) {
+  console.error(`build-package: ${message}`);
+  process.exit(1);
+}
+
+for (const needed of ['src/runtime/wasm-binary.ts', 'build/neuronine.wasm']) {
+  if (!existsSync(join(root, needed))) fail(`${needed} is missing; run \`npm run build:wasm\` first`);
+}
+
+// 1. ESM + .d.ts with tsc. The settings live in tsconfig.build.json; the files are the two entry
+// points and what they import, so Node-only tools under src/ (the CLI) stay out of the package.
+rmSync(dist, { recursive: true, force: true });
+const configDir = mkdtempSync(join(tmpdir(), 'neuronine-tsconfig-'));
+const config = join(configDir, 'tsconfig.json');
+writeFileSync(config, JSON.stringify({
+  extends: join(root, 'tsconfig.build.json'),
+  compilerOptions: { rootDir: join(root, 'src'), outDir: dist },
+  files: ENTRIES.map((entry) => join(root, entry)),
+  include: [],
+}));
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], { cwd: root, stdio: 'inherit' });
+rmSync(configDir, { recursive: true, force: true });
+if (tsc.status !== 0) fail(`tsc failed (exit ${tsc.status})`);
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield path;
+  }
+}
+
+// Every relative specifier in the emitted ESM must name a file (Node's ESM loader does not guess
+// extensions); tsc keeps specifiers as written, so this catches a source import without `.js`.
+const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*)\1/g;
+const missing = [];
+for (const file of walk(dist)) {
+  if (!file.endsWith('.js')) continue;
+  const text = readFileSync(file, 'utf8');
+  for (const [, , spec] of text.matchAll(specifier)) {
+    if (!existsSync(join(dirname(file), spec))) missing.push(`${relative(dist, file)}: '${spec}'`);
+  }
+}
+if (missing.length) fail(`emitted ESM has relative imports that do not name a file (add .js in src):\n  ${missing.join('\n  ')}`);
+
+// The generated wasm-binary.ts declares `const wasmBase64 = '…'`, which tsc copies into the .d.ts
+// as a 30 KB literal type; nothing public needs it, so declare it as a plain string.
+const binaryTypes = join(dist, 'runtime/wasm-binary.d.ts');
+if (existsSync(binaryTypes)) {
+  writeFileSync(binaryTypes, readFileSync(binaryTypes, 'utf8').replace(/export declare const wasmBase64 = (['"])[A-Za-z0-9+/=]*\1;/, 'export declare const wasmBase64: string;'));
+}
+
+// 2. .d.cts twins so `require` consumers under moduleResolution node16/nodenext get CJS-shaped
+// types (a .d.ts in a "type": "module" package describes ESM, which TS refuses to `require`).
+let declarations = 0;
+for (const file of [...walk(dist)]) {
+  if (!file.endsWith('.d.ts')) continue;
+  const text = readFileSync(file, 'utf8').replace(specifier, (match, quote, spec) =>
+    match.replace(`${quote}${spec}${quote}`, `${quote}${spec.replace(/\.js$/, '.cjs')}${quote}`));
+  writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text);
+  declarations++;
+}
+
+// 3. CommonJS bundles. `import.meta.url` (used by datasets.mnist to find the `mnist` package)
+// becomes `__filename`, which createRequire accepts as well; the bundled data sets stay lazy
+// (esbuild turns their dynamic import() into a deferred require of an inlined module).
+const esbuild = await import('esbuild');
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(ENTRIES.map((entry) => [entry.slice(4, -3), entry])),
+  outdir: dist,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__filename' },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+
+// 4. the release wasm, for users who compile it themselves (WebAssembly.compileStreaming)
+copyFileSync(join(root, 'build/neuronine.wasm'), join(dist, 'neuronine.wasm'));
+
+// 5. the browser entry must not reach a Node built-in: bundle the emitted ESM for the browser
+// (esbuild cannot resolve `node:*` for platform=browser, so the build itself fails on one) and
+// also check the module graph for bare built-in names.
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const browser = await esbuild.build({
+  entryPoints: [join(dist, 'index.js')],
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  splitting: true,
+  outdir: join(outRoot, '.browser-check'),
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+}).catch((error) => fail(`the browser entry does not bundle for platform=browser:\n${error.message}`));
+const nodeImports = Object.entries(browser.metafile.inputs)
+  .flatMap(([file, input]) => input.imports.filter((i) => builtins.has(i.path) || i.path.startsWith('node:')).map((i) => `${file} -> ${i.path}`));
+if (nodeImports.length) fail(`the browser entry imports Node built-ins:\n  ${nodeImports.join('\n  ')}`);
+
+const files = [...walk(dist)];
+const bytes = files.reduce((sum, f) => sum + readFileSync(f).length, 0);
+log(`${relative(root, dist) || 'dist'}: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB `
+  + `(ESM + ${declarations} .d.ts/.d.cts pairs, index.cjs, node.cjs, neuronine.wasm); browser entry has no Node imports`);
