@@ -1,6 +1,6 @@
 /**
  * A user's app (test/fixtures/consumer-app: `import { createModel } from 'neuronine'`) built by
- * Vite 8 and by esbuild with no plugin or wasm setting, the package installed in the app's
+ * Vite 8 (build, and the dev server) and by esbuild with no plugin or wasm setting, the package installed in the app's
  * node_modules exactly as published (package.json + dist), served on 127.0.0.1 and run in
  * Chromium: both train iris to ≥ 0.9 held-out accuracy with the weights Node gets, fetch no .wasm
  * (it is embedded) and load the iris data as a lazy chunk, never the digits.
@@ -82,6 +82,26 @@ describe.skipIf(!chromiumAvailable())('a consumer app built with a bundler, in C
     await build({ root: app, configFile: false, logLevel: 'warn', mode: 'production', build: { outDir: out, emptyOutDir: true } });
     expectLazyDatasets(out);
     await runApp(out, 'Vite');
+  });
+
+  it('the Vite 8 dev server (no config) serves it and the page trains iris', async () => {
+    const { createServer } = await import('vite');
+    const server = await createServer({
+      root: app, configFile: false, logLevel: 'warn', mode: 'development', clearScreen: false,
+      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+    });
+    await server.listen();
+    try {
+      const url = server.resolvedUrls?.local[0];
+      expect(url).toBeTruthy();
+      const { result, page } = await runPage<AppResult>(chromium.browser, url!);
+      await page.close();
+      console.log(`Vite dev server app: iris accuracy ${result.accuracy.toFixed(3)}`);
+      expect(result.accuracy).toBeGreaterThanOrEqual(0.9);
+      expect(result.weights).toEqual(reference.weights);
+    } finally {
+      await server.close();
+    }
   });
 
   it('esbuild (bundle, platform browser, no plugin) bundles it and the page trains iris', async () => {
