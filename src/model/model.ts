@@ -428,11 +428,11 @@ export class Model {
           const elapsed = now() - t0;
           if (done < count) model.failed(net, epoch, first + done, batches);
           if (options.onBatchEnd) {
-            const f32 = net.ws.f32, i32 = net.ws.i32;
             for (let b = first; b < first + count; b++) {
               const size = Math.min(batchSize, rows - b * batchSize);
-              const logs: BatchLogs = { epoch, batch: b, size, loss: f32[(net.losses >> 2) + b] };
-              if (metric !== 'none') logs.accuracy = i32[(net.correct >> 2) + b] / (size * perRowHits);
+              // views are read per batch: a callback may grow memory (evaluate on more rows)
+              const logs: BatchLogs = { epoch, batch: b, size, loss: net.ws.f32[(net.losses >> 2) + b] };
+              if (metric !== 'none') logs.accuracy = net.ws.i32[(net.correct >> 2) + b] / (size * perRowHits);
               options.onBatchEnd(b, logs);
             }
           }

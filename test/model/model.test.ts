@@ -41,6 +41,7 @@ describe('model', () => {
   it('keeps its memory size after the first epoch: 100 more epochs allocate nothing', async () => {
     const model = await createModel(spec());
     await model.fit(x, y, { epochs: 1, batchSize: 32, validationData: [x.slice(0, 50), y.slice(0, 50)] });
+    model.predict(x); // plans an evaluation area for 200 rows
     const bytes = model.memoryBytes;
     await model.fit(x, y, { epochs: 100, batchSize: 32, validationData: [x.slice(0, 50), y.slice(0, 50)] });
     model.predict(x);
@@ -63,6 +64,22 @@ describe('model', () => {
     expect(history.epochs).toBe(3);
     expect(history.loss).toHaveLength(3);
     expect(model.steps).toBe(21);
+  });
+
+  it('reports every batch right when a callback grows the memory mid-run', async () => {
+    const model = await createModel(spec());
+    const big = Array.from({ length: 5000 }, (_, r) => x[r % x.length]);
+    const bigY = Array.from({ length: 5000 }, (_, r) => y[r % y.length]);
+    const losses: number[] = [];
+    model.fitSync(x, y, {
+      epochs: 1, batchSize: 10, yieldEvery: 1e9,
+      onBatchEnd: (b, logs) => {
+        losses.push(logs.loss);
+        if (b === 3) model.evaluate(big, bigY); // grows the evaluation area
+      },
+    });
+    expect(losses).toHaveLength(20);
+    for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
   });
 
   it('awaits an async onEpochEnd', async () => {
