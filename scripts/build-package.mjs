@@ -4,8 +4,9 @@
 //                                   `.js`, so Node, browsers and bundlers load it as is)
 //   dist/**/*.d.ts                  types with the TSDoc comments, for `import`
 //   dist/**/*.d.cts                 the same types for `require` (specifiers rewritten to .cjs)
-//   dist/index.cjs, dist/node.cjs   CommonJS bundles (esbuild) for `require('neuronine')` and
-//                                   `require('neuronine/node')`, so CJS never relies on require(esm)
+//   dist/index.cjs, dist/node.cjs   CommonJS entries for `require('neuronine')` and
+//                                   `require('neuronine/node')`, over one esbuild bundle
+//                                   dist/internal.cjs (so CJS never relies on require(esm))
 //   dist/neuronine.wasm             the release kernel module, for streaming compilation
 //
 // and then checks that the browser entry bundles for platform=browser with no Node built-in in
@@ -98,15 +99,25 @@ for (const file of [...walk(dist)]) {
   declarations++;
 }
 
-// 3. CommonJS bundles. `import.meta.url` (used by datasets.mnist to find the `mnist` package)
-// becomes `__filename`, which createRequire accepts as well; the bundled data sets stay lazy
-// (esbuild turns their dynamic import() into a deferred require of an inlined module).
+// 3. CommonJS. Both entries share one bundle, dist/internal.cjs, so that a data set read by
+// `require('neuronine/node')` is made of the same classes as `require('neuronine')`'s (two
+// separate bundles would each carry their own Scaler and Pipeline, and instanceof checks across
+// them fail). dist/index.cjs and dist/node.cjs just pick their half. `import.meta.url` (used by
+// datasets.mnist to find the `mnist` package) becomes `__filename`, which createRequire accepts
+// as well; the bundled data sets stay lazy (esbuild turns their dynamic import() into a deferred
+// require of an inlined module).
 const esbuild = await import('esbuild');
+const halves = { index: 'src/index.ts', node: 'src/node.ts' };
+if (Object.values(halves).sort().join() !== [...ENTRIES].sort().join()) fail('the CommonJS halves do not match ENTRIES');
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: Object.fromEntries(ENTRIES.map((entry) => [entry.slice(4, -3), entry])),
-  outdir: dist,
-  outExtension: { '.js': '.cjs' },
+  stdin: {
+    contents: Object.entries(halves).map(([name, entry]) => `export * as ${name} from './${entry}';`).join('\n'),
+    resolveDir: root,
+    sourcefile: 'neuronine-cjs-entry.ts',
+    loader: 'ts',
+  },
+  outfile: join(dist, 'internal.cjs'),
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -115,6 +126,9 @@ await esbuild.build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+for (const name of Object.keys(halves)) {
+  writeFileSync(join(dist, `${name}.cjs`), `'use strict';\n// CommonJS entry of '${name === 'index' ? 'neuronine' : `neuronine/${name}`}'; the code is in internal.cjs, shared by both entries.\nmodule.exports = require('./internal.cjs').${name};\n`);
+}
 
 // 4. the release wasm, for users who compile it themselves (WebAssembly.compileStreaming)
 copyFileSync(join(root, 'build/neuronine.wasm'), join(dist, 'neuronine.wasm'));
@@ -141,4 +155,4 @@ if (nodeImports.length) fail(`the browser entry imports Node built-ins:\n  ${nod
 const files = [...walk(dist)];
 const bytes = files.reduce((sum, f) => sum + readFileSync(f).length, 0);
 log(`${relative(root, dist) || 'dist'}: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB `
-  + `(ESM + ${declarations} .d.ts/.d.cts pairs, index.cjs, node.cjs, neuronine.wasm); browser entry has no Node imports`);
+  + `(ESM + ${declarations} .d.ts/.d.cts pairs, CommonJS index.cjs/node.cjs over internal.cjs, neuronine.wasm); browser entry has no Node imports`);

@@ -50,7 +50,7 @@ describe('the npm package in Node', () => {
     console.log(`npm pack: ${pack.filename} ${(pack.size / 1024).toFixed(1)} KiB packed, ${(pack.unpackedSize / 1024).toFixed(1)} KiB unpacked, ${paths.length} files`);
     expect(paths.filter((p) => !allowed(p))).toEqual([]);
     for (const needed of ['package.json', 'LICENSE', 'data/SOURCES.md', 'dist/index.js', 'dist/index.d.ts', 'dist/index.cjs',
-      'dist/index.d.cts', 'dist/node.js', 'dist/node.d.ts', 'dist/node.cjs', 'dist/node.d.cts', 'dist/neuronine.wasm']) {
+      'dist/index.d.cts', 'dist/internal.cjs', 'dist/node.js', 'dist/node.d.ts', 'dist/node.cjs', 'dist/node.d.cts', 'dist/neuronine.wasm']) {
       expect(paths).toContain(needed);
     }
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules/neuronine/package.json'), 'utf8'));
@@ -82,6 +82,7 @@ describe('the npm package in Node', () => {
     expect(out.resolvedNode).toMatch(/node_modules\/neuronine\/dist\/node\.cjs$/);
     expect(out.xor).toEqual([0, 1, 1, 0]);
     expect(out.fileRows).toBe(150);
+    expect(out.bundledRows).toBe(150);
     expect(out.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(out.reloadedAccuracy).toBe(out.accuracy);
     expect(out.label).toBe('setosa');
