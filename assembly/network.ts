@@ -1,5 +1,5 @@
 // The network driver: forward pass, loss, backward pass and optimizer step over a plan that the
-// TypeScript side writes into memory once per model and batch size (src/model/plan.ts mirrors
+// TypeScript side writes into memory once per model and batch size (src/model/network.ts mirrors
 // the layout below). Running whole steps — and whole runs of batches — here removes the
 // JS↔wasm round trip per layer and per batch that dominates small networks.
 //

@@ -2,7 +2,7 @@
 // derivatives in f32x4 form, each with a scalar twin that computes the same polynomial so that
 // SIMD lanes and scalar tails agree bit for bit. Nothing here is exported from the module.
 
-// Activation kinds. Mirrored in src/model/activation.ts; keep the numbers in step.
+// Activation kinds. Mirrored in src/runtime/abi.ts; keep the numbers in step.
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_LEAKY_RELU: i32 = 2;

@@ -132,11 +132,21 @@ function indexTargets(where: string, y: ArrayLike<unknown>, outputs: number): Ta
   };
 }
 
+/** Cross-entropy's fused gradient (ŷ − y)/m is the loss's gradient only when each target row sums to 1. */
+function checkRowSum(where: string, dst: Float32Array, at: number, r: number, outputs: number): void {
+  let sum = 0;
+  for (let c = 0; c < outputs; c++) sum += dst[at + r * outputs + c];
+  if (Math.abs(sum - 1) > 1e-3) {
+    throw new RangeError(`${where}: row ${r} sums to ${sum}; loss 'crossEntropy' needs each target row to sum to 1 (one-hot rows or class probabilities)`);
+  }
+}
+
 function valueTargets(where: string, data: ArrayLike<unknown>, rows: number, outputs: number, loss: LossName): Targets {
   return {
     rows, kind: 'rows',
     copyTo(dst, at) {
       for (let i = 0; i < rows * outputs; i++) dst[at + i] = checkTarget(where, data[i], loss, Math.floor(i / outputs), i % outputs);
+      if (loss === 'crossEntropy') for (let r = 0; r < rows; r++) checkRowSum(where, dst, at, r, outputs);
     },
   };
 }
@@ -160,6 +170,7 @@ export function readTargets(where: string, y: unknown, outputs: number, loss: Lo
               throw new RangeError(`${where}: row ${r} has ${row.length} values; the output layer has ${outputs} units${outputs > 1 && row.length === 1 ? ' (give class indices as a flat array, e.g. [0, 2, 1])' : ''}`);
             }
             for (let c = 0; c < outputs; c++) dst[at + r * outputs + c] = checkTarget(where, (row as ArrayLike<unknown>)[c], loss, r, c);
+            if (loss === 'crossEntropy') checkRowSum(where, dst, at, r, outputs);
           }
         },
       };

@@ -52,6 +52,7 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     ['class index too large', (m) => m.fitSync(x, [0, 1, 2, 0]), /y: row 2 is 2; expected a class index, an integer from 0 to 1 \(the output layer has 2 units\)/, RangeError],
     ['class index negative', (m) => m.fitSync(x, [0, -1, 1, 0]), /y: row 1 is -1; expected a class index/, RangeError],
     ['class index fractional', (m) => m.fitSync(x, [0, 0.5, 1, 0]), /y: row 1 is 0\.5; expected a class index/, RangeError],
+    ['target row not summing to 1', (m) => m.fitSync(x, [[1, 0], [0, 1], [0.5, 0.3], [1, 0]]), /y: row 2 sums to 0\.8\d*; loss 'crossEntropy' needs each target row to sum to 1/, RangeError],
     ['one-hot row too wide', (m) => m.fitSync(x, [[1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0]]), /y: row 0 has 3 values; the output layer has 2 units/, RangeError],
     ['batchSize 0', (m) => m.fitSync(x, y, { batchSize: 0 }), /options\.batchSize must be a positive integer; got 0/, RangeError],
     ['batchSize negative', (m) => m.fitSync(x, y, { batchSize: -4 }), /options\.batchSize must be a positive integer; got -4/, RangeError],
