@@ -34,6 +34,7 @@
 // (m, k, n) through KC and the tile grid.
 
 import { activate_f32x4, ACT_LINEAR } from './simd';
+import { column_sums } from './reduce';
 
 export const GEMM_NN: i32 = 0;
 export const GEMM_NT: i32 = 1;
@@ -47,6 +48,8 @@ const NR: i32 = 8;
 // measured within noise of each other; 256 was ahead on 256³ and 1024³.
 const KC: i32 = 256;
 const NC: i32 = 1024;
+// gemm_nn and gemm_tn read b in place instead of packing it when m is at most this (two row tiles).
+const DIRECT_B_MAX_M: i32 = 10;
 
 // Scratch layout (bytes from `scratch`, every part 16-aligned):
 //   0    tile  (MR × NR floats)  partial edge tiles are computed here, then copied out
@@ -71,16 +74,25 @@ export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernel
-
-// c (MR × NR, row stride ldc bytes) (+)= a · b over kc steps.
+// Micro-kernels
+//
+// c (mr × NR, row stride ldc bytes) (+)= a · b over kc steps, 1 ≤ mr ≤ MR.
 // a: packed A panel, per step MR pre-broadcast f32x4 (row r at byte 16·r).
-// b: packed B panel, per step NR floats (32 bytes).
+// b: B panel, per step NR floats, steps ldb bytes apart (32 when packed, n·4 read in place).
 // loadC != 0 starts the sums from the old contents of c (accumulate mode, or K blocks after the
 // first) instead of zero. (Adding c after the loop instead made V8 spill inside the loop: 24 vs
 // 43 GFLOP/s.)
-function gemm_5x8_kernel(c: usize, ldc: usize, a: usize, b: usize, kc: i32, loadC: i32): void {
-  const c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+// Rows r ≥ mr of c alias row mr − 1, and the A panel repeats row mr − 1 in them (as XNNPACK
+// clamps its row pointers): they load valid memory and store the very same bits as row mr − 1,
+// in any order. (Storing rows in reverse order instead, with zero padding rows, made V8 hoist
+// every load of the loop above the arithmetic and spill: 24 vs 43 GFLOP/s.)
+
+function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+  const c0 = c;
+  const c1 = mr > 1 ? c0 + ldc : c0;
+  const c2 = mr > 2 ? c1 + ldc : c1;
+  const c3 = mr > 3 ? c2 + ldc : c2;
+  const c4 = mr > 4 ? c3 + ldc : c3;
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
   let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
@@ -93,7 +105,7 @@ function gemm_5x8_kernel(c: usize, ldc: usize, a: usize, b: usize, kc: i32, load
     vacc3x0123 = v128.load(c3); vacc3x4567 = v128.load(c3, 16);
     vacc4x0123 = v128.load(c4); vacc4x4567 = v128.load(c4, 16);
   }
-  const bend = b + (<usize>kc << 5);
+  const bend = b + <usize>kc * ldb;
   // One k step per iteration: 7 loads, 10 mul, 10 add (see the header on why not unrolled).
   while (b < bend) {
     const vb0123 = v128.load(b);
@@ -114,7 +126,7 @@ function gemm_5x8_kernel(c: usize, ldc: usize, a: usize, b: usize, kc: i32, load
     vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(va4, vb0123));
     vacc4x4567 = f32x4.add(vacc4x4567, f32x4.mul(va4, vb4567));
     a += 80;
-    b += 32;
+    b += ldb;
   }
   v128.store(c0, vacc0x0123); v128.store(c0, vacc0x4567, 16);
   v128.store(c1, vacc1x0123); v128.store(c1, vacc1x4567, 16);
@@ -123,23 +135,55 @@ function gemm_5x8_kernel(c: usize, ldc: usize, a: usize, b: usize, kc: i32, load
   v128.store(c4, vacc4x0123); v128.store(c4, vacc4x4567, 16);
 }
 
-// The epilogue of the last K block, over `rows` rows of an NR-wide tile in place:
-// c = f(c + bias), bias (NR floats) or 0 for none.
-function gemm_epilogue(c: usize, ldc: usize, rows: i32, bias: usize, activation: i32, valpha: v128): void {
+// The same over a 4-wide B panel (16 bytes per step): the last panel when n mod 8 is 1 … 4,
+// which would otherwise be padded to 8 (n = 10: 10/16 of the work useful → 10/12).
+function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+  const c0 = c;
+  const c1 = mr > 1 ? c0 + ldc : c0;
+  const c2 = mr > 2 ? c1 + ldc : c1;
+  const c3 = mr > 3 ? c2 + ldc : c2;
+  const c4 = mr > 4 ? c3 + ldc : c3;
+  let vacc0x0123 = f32x4.splat(0), vacc1x0123 = f32x4.splat(0), vacc2x0123 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc4x0123 = f32x4.splat(0);
+  if (loadC) {
+    vacc0x0123 = v128.load(c0); vacc1x0123 = v128.load(c1); vacc2x0123 = v128.load(c2);
+    vacc3x0123 = v128.load(c3); vacc4x0123 = v128.load(c4);
+  }
+  const bend = b + (<usize>kc << 4);
+  while (b < bend) {
+    const vb0123 = v128.load(b);
+    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(v128.load(a), vb0123));
+    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(v128.load(a, 16), vb0123));
+    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(v128.load(a, 32), vb0123));
+    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(v128.load(a, 48), vb0123));
+    vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(v128.load(a, 64), vb0123));
+    a += 80;
+    b += 16;
+  }
+  v128.store(c0, vacc0x0123);
+  v128.store(c1, vacc1x0123);
+  v128.store(c2, vacc2x0123);
+  v128.store(c3, vacc3x0123);
+  v128.store(c4, vacc4x0123);
+}
+
+// The epilogue of the last K block, over `rows` rows of a tile 4 or 8 (`width`) columns wide,
+// in place: c = f(c + bias), bias (`width` floats) or 0 for none.
+function gemm_epilogue(c: usize, ldc: usize, rows: i32, width: i32, bias: usize, activation: i32, valpha: v128): void {
   let vbias0123 = f32x4.splat(0), vbias4567 = f32x4.splat(0);
   if (bias) {
     vbias0123 = v128.load(bias);
-    vbias4567 = v128.load(bias, 16);
+    if (width == 8) vbias4567 = v128.load(bias, 16);
   }
   for (let r = 0; r < rows; r++) {
     let v0123 = f32x4.add(v128.load(c), vbias0123);
-    let v4567 = f32x4.add(v128.load(c, 16), vbias4567);
-    if (activation != ACT_LINEAR) {
-      v0123 = activate_f32x4(v0123, activation, valpha);
-      v4567 = activate_f32x4(v4567, activation, valpha);
-    }
+    if (activation != ACT_LINEAR) v0123 = activate_f32x4(v0123, activation, valpha);
     v128.store(c, v0123);
-    v128.store(c, v4567, 16);
+    if (width == 8) {
+      let v4567 = f32x4.add(v128.load(c, 16), vbias4567);
+      if (activation != ACT_LINEAR) v4567 = activate_f32x4(v4567, activation, valpha);
+      v128.store(c, v4567, 16);
+    }
     c += ldc;
   }
 }
@@ -148,18 +192,11 @@ function gemm_epilogue(c: usize, ldc: usize, rows: i32, bias: usize, activation:
 // Packing
 
 // A panel from rows (gemm_nn, gemm_nt): src is (mr, kc) with row stride lda bytes.
-// dst[p·MR + r] = splat(src[r, p]); rows mr … MR−1 are zeros.
+// dst[p·MR + r] = splat(src[min(r, mr − 1), p]): rows past mr repeat the last one.
 function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void {
   for (let r = 0; r < MR; r++) {
     let d = dst + (<usize>r << 4);
-    if (r >= mr) {
-      for (let p = 0; p < kc; p++) {
-        v128.store(d, f32x4.splat(0));
-        d += <usize>MR << 4;
-      }
-      continue;
-    }
-    let s = src + <usize>r * lda;
+    let s = src + <usize>min<i32>(r, mr - 1) * lda;
     let p = 0;
     // four values per load, each broadcast by a lane shuffle
     for (; p + 4 <= kc; p += 4) {
@@ -180,7 +217,7 @@ function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
 }
 
 // A panel from columns (gemm_tn): src is (kc, ·) with row stride lda bytes; the panel takes
-// columns 0 … mr−1. dst[p·MR + r] = splat(src[p, r]); rows mr … MR−1 are zeros.
+// columns 0 … mr−1. dst[p·MR + r] = splat(src[p, min(r, mr − 1)]).
 function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void {
   if (mr == MR) {
     for (let p = 0; p < kc; p++) {
@@ -196,7 +233,7 @@ function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
   }
   for (let p = 0; p < kc; p++) {
     for (let r = 0; r < MR; r++) {
-      v128.store(dst + (<usize>r << 4), r < mr ? v128.load32_splat(src + (<usize>r << 2)) : f32x4.splat(0));
+      v128.store(dst + (<usize>r << 4), v128.load32_splat(src + (<usize>min<i32>(r, mr - 1) << 2)));
     }
     src += lda;
     dst += <usize>MR << 4;
@@ -204,7 +241,8 @@ function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
 }
 
 // B block from rows (gemm_nn, gemm_tn): src is (kc, nc) with row stride ldb bytes.
-// Panel j (columns 8j … 8j+7) goes to dst + 8j·kc floats as kc rows of 8, zero-padded past nc.
+// Panel j (columns 8j … 8j+7) goes to dst + 8j·kc floats as kc rows of 8; a last panel of
+// 1 … 4 columns is 4 wide, one of 5 … 7 is 8 wide, zero-padded.
 // With colsum != 0 also colsum[0 … nc) (+)= the column sums of src (add != 0 adds to it).
 function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32, colsum: usize, add: i32): void {
   let j = 0;
@@ -239,22 +277,13 @@ function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32, colsu
     }
   }
   if (j < nc) {
-    // the last, partial panel: nc − j < 8 columns, scalar, zero-padded
     const cols = nc - j;
     const s0 = src + (<usize>j << 2);
-    let d = dst + ((<usize>j * <usize>kc) << 2);
-    let s = s0;
-    for (let p = 0; p < kc; p++) {
-      v128.store(d, f32x4.splat(0));
-      v128.store(d, f32x4.splat(0), 16);
-      for (let c = 0; c < cols; c++) store<f32>(d + (<usize>c << 2), load<f32>(s + (<usize>c << 2)));
-      s += ldb;
-      d += 32;
-    }
+    pack_b_rows_tail(dst + ((<usize>j * <usize>kc) << 2), s0, ldb, kc, cols);
     if (colsum) {
       for (let c = 0; c < cols; c++) {
         let sum: f32 = 0;
-        s = s0 + (<usize>c << 2);
+        let s = s0 + (<usize>c << 2);
         for (let p = 0; p < kc; p++) {
           sum += load<f32>(s);
           s += ldb;
@@ -266,8 +295,22 @@ function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32, colsu
   }
 }
 
+// The last, partial panel of a B block from rows: cols < 8 columns of src (kc, ·), row stride
+// ldb bytes, scalar, zero-padded to a 4-wide panel (cols ≤ 4) or an 8-wide one.
+function pack_b_rows_tail(dst: usize, src: usize, ldb: usize, kc: i32, cols: i32): void {
+  const width: usize = cols <= 4 ? 16 : 32;
+  for (let p = 0; p < kc; p++) {
+    v128.store(dst, f32x4.splat(0));
+    if (width == 32) v128.store(dst, f32x4.splat(0), 16);
+    for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
+    src += ldb;
+    dst += width;
+  }
+}
+
 // B block from columns (gemm_nt): src is (nc, ·) with row stride ldb bytes, and the block is
-// its first kc columns, transposed: panel j gets dst[p·8 + c] = src[8j + c, p].
+// its first kc columns, transposed: panel j gets dst[p·8 + c] = src[8j + c, p] (the last one
+// 4 or 8 wide as in pack_b_rows).
 function pack_b_cols(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32): void {
   let j = 0;
   for (; j + NR <= nc; j += NR) {
@@ -304,13 +347,15 @@ function pack_b_cols(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32): void
     }
   }
   if (j < nc) {
+    // the last, partial panel: scalar, zero-padded to 4 or 8 wide as in pack_b_rows_tail
     const cols = nc - j;
+    const width: usize = cols <= 4 ? 16 : 32;
     let d = dst + ((<usize>j * <usize>kc) << 2);
     for (let p = 0; p < kc; p++) {
       v128.store(d, f32x4.splat(0));
-      v128.store(d, f32x4.splat(0), 16);
+      if (width == 32) v128.store(d, f32x4.splat(0), 16);
       for (let c = 0; c < cols; c++) store<f32>(d + (<usize>c << 2), load<f32>(src + <usize>(j + c) * ldb + (<usize>p << 2)));
-      d += 32;
+      d += width;
     }
   }
 }
@@ -327,19 +372,33 @@ function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: 
   const bblock = apanel + <usize>(MR * min<i32>(k, KC) * 16);
   const ldc = <usize>n << 2;
   const epilogue = bias != 0 || activation != ACT_LINEAR;
+  // With one or two row tiles, each B panel is used once or twice: reading the full panels of
+  // a row-major b in place (ldb = n·4) beats copying them first (10×784×128: 36 → 44 GFLOP/s,
+  // 1×784×128: 5.8 → 8.9), except for very wide b, whose rows are pages apart (5×2048×2048:
+  // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
+  // is packed then, and gemm_tn sums b's columns in a separate pass.
+  const direct = form != GEMM_NT && m <= DIRECT_B_MAX_M && n <= NC;
+  if (direct && biasGrad) column_sums(biasGrad, b, k, n, accumulate);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
+    const full = nc & ~(NR - 1);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min<i32>(KC, k - pc);
       const last = pc + kc == k;
       const loadC = accumulate != 0 || pc > 0 ? 1 : 0;
+      const bsrc = form == GEMM_NT ? b + ((<usize>jc * <usize>k + <usize>pc) << 2) : b + ((<usize>pc * <usize>n + <usize>jc) << 2);
+      let ldb: usize = 32;
+      let tailPanel = bblock + ((<usize>full * <usize>kc) << 2);
       if (form == GEMM_NT) {
         // b is (n, k)
-        pack_b_cols(bblock, b + ((<usize>jc * <usize>k + <usize>pc) << 2), <usize>k << 2, kc, nc);
+        pack_b_cols(bblock, bsrc, <usize>k << 2, kc, nc);
+      } else if (direct) {
+        ldb = <usize>n << 2;
+        tailPanel = bblock;
+        if (full < nc) pack_b_rows_tail(tailPanel, bsrc + (<usize>full << 2), ldb, kc, nc - full);
       } else {
         // b is (k, n); gemm_tn sums its columns on the way
-        pack_b_rows(bblock, b + ((<usize>pc * <usize>n + <usize>jc) << 2), <usize>n << 2, kc, nc,
-          biasGrad ? biasGrad + (<usize>jc << 2) : 0, accumulate != 0 || pc > 0 ? 1 : 0);
+        pack_b_rows(bblock, bsrc, <usize>n << 2, kc, nc, biasGrad ? biasGrad + (<usize>jc << 2) : 0, loadC);
       }
       for (let ic = 0; ic < m; ic += MR) {
         const mr = min<i32>(MR, m - ic);
@@ -351,38 +410,47 @@ function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: 
           pack_a_rows(apanel, a + ((<usize>ic * <usize>k + <usize>pc) << 2), <usize>k << 2, mr, kc);
         }
         const crow = out + ((<usize>ic * <usize>n + <usize>jc) << 2);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const bpanel = bblock + ((<usize>jr * <usize>kc) << 2);
+        // full 8-wide panels straight into out
+        for (let jr = 0; jr < full; jr += NR) {
           const c = crow + (<usize>jr << 2);
-          const nr = min<i32>(NR, nc - jr);
-          if (mr == MR && nr == NR) {
-            gemm_5x8_kernel(c, ldc, apanel, bpanel, kc, loadC);
-            if (last && epilogue) gemm_epilogue(c, ldc, MR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
-          } else {
-            // Edge tile: run the full kernel into the tile buffer, then copy the mr × nr corner.
-            if (loadC) {
-              for (let r = 0; r < mr; r++) {
-                for (let cc = 0; cc < nr; cc++) {
-                  store<f32>(tile + (<usize>(r * NR + cc) << 2), load<f32>(c + <usize>r * ldc + (<usize>cc << 2)));
-                }
-              }
+          const bpanel = direct ? bsrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
+          gemm_5x8_kernel(c, ldc, mr, apanel, bpanel, ldb, kc, loadC);
+          if (last && epilogue) gemm_epilogue(c, ldc, mr, NR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
+        }
+        if (full == nc) continue;
+        // the last panel, 1 … 7 columns
+        const nr = nc - full;
+        const c = crow + (<usize>full << 2);
+        const width = nr <= 4 ? 4 : 8;
+        if (nr == 4) {
+          gemm_5x4_kernel(c, ldc, mr, apanel, tailPanel, kc, loadC);
+          if (last && epilogue) gemm_epilogue(c, ldc, mr, 4, bias ? bias + (<usize>(jc + full) << 2) : 0, activation, valpha);
+          continue;
+        }
+        // Fewer columns than the panel: run the kernel into the tile buffer (row stride 32
+        // bytes), apply the epilogue there, and copy the mr × nr corner.
+        if (loadC) {
+          for (let r = 0; r < mr; r++) {
+            for (let cc = 0; cc < nr; cc++) {
+              store<f32>(tile + (<usize>(r * NR + cc) << 2), load<f32>(c + <usize>r * ldc + (<usize>cc << 2)));
             }
-            gemm_5x8_kernel(tile, <usize>NR << 2, apanel, bpanel, kc, loadC);
-            if (last && epilogue) {
-              let tb: usize = 0;
-              if (bias) {
-                v128.store(tileBias, f32x4.splat(0));
-                v128.store(tileBias, f32x4.splat(0), 16);
-                for (let cc = 0; cc < nr; cc++) store<f32>(tileBias + (<usize>cc << 2), load<f32>(bias + (<usize>(jc + jr + cc) << 2)));
-                tb = tileBias;
-              }
-              gemm_epilogue(tile, <usize>NR << 2, mr, tb, activation, valpha);
-            }
-            for (let r = 0; r < mr; r++) {
-              for (let cc = 0; cc < nr; cc++) {
-                store<f32>(c + <usize>r * ldc + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
-              }
-            }
+          }
+        }
+        if (width == 4) gemm_5x4_kernel(tile, <usize>NR << 2, mr, apanel, tailPanel, kc, loadC);
+        else gemm_5x8_kernel(tile, <usize>NR << 2, mr, apanel, tailPanel, 32, kc, loadC);
+        if (last && epilogue) {
+          let tb: usize = 0;
+          if (bias) {
+            v128.store(tileBias, f32x4.splat(0));
+            v128.store(tileBias, f32x4.splat(0), 16);
+            for (let cc = 0; cc < nr; cc++) store<f32>(tileBias + (<usize>cc << 2), load<f32>(bias + (<usize>(jc + full + cc) << 2)));
+            tb = tileBias;
+          }
+          gemm_epilogue(tile, <usize>NR << 2, mr, width, tb, activation, valpha);
+        }
+        for (let r = 0; r < mr; r++) {
+          for (let cc = 0; cc < nr; cc++) {
+            store<f32>(c + <usize>r * ldc + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
           }
         }
       }

@@ -2,8 +2,10 @@
  * gemm_nn, gemm_nt and gemm_tn (assembly/gemm.ts) against the float64 reference in
  * test/reference.ts, on the release and the debug build.
  *
- * The kernels tile out in 5 × 8 blocks, block K by 256 and N by 1024, so every dimension is swept
- * around those edges (1 … 129 around the tile; 255 … 600 around KC; 1023 … 2100 around NC).
+ * The kernels tile out in 5 × 8 blocks (a last panel of ≤ 4 columns 5 × 4), block K by 256 and
+ * N by 1024, and read b in place instead of packing it when m ≤ 10 (nn, tn), so every dimension
+ * is swept around those edges (1 … 129 around the tiles; 255 … 600 around KC; 1023 … 2100
+ * around NC; m = 10, 11 around the in-place switch).
  * Every call checks, besides the result:
  *   - guard words on both sides of out, of bias_grad and of the scratch block (exactly
  *     gemm_scratch_bytes long) are untouched;
@@ -247,6 +249,16 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
       check(ws, randomCall(form, 11, 513, 1031, seed++));
     });
 
+    it('switches between b in place (m ≤ 10) and packed b, with 4- and 8-wide last panels', () => {
+      let seed = 1500;
+      for (const m of [10, 11, 12]) {
+        for (const n of [4, 12, 20, 13, 10, 3]) {
+          check(ws, randomCall(form, m, 19, n, seed++));
+          check(ws, randomCall(form, m, 300, n, seed++, { out0: f32(m * n, seed++) }));
+        }
+      }
+    });
+
     it('accumulates into out', () => {
       let seed = 2000;
       for (const [m, k, n] of [[1, 1, 1], [5, 8, 8], [7, 9, 13], [17, 300, 9], [6, 33, 1030]]) {
@@ -297,7 +309,8 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     ];
     it.each(activations)('adds the bias, then applies %s (alpha %s), once, after accumulation', (activation, alpha) => {
       let seed = 7000;
-      for (const [m, k, n] of [[1, 1, 1], [5, 8, 8], [7, 9, 13], [10, 16, 16], [6, 300, 9], [3, 5, 1030]]) {
+      for (const [m, k, n] of [[1, 1, 1], [5, 8, 8], [7, 9, 13], [10, 16, 16], [11, 16, 12], [6, 300, 9],
+        [13, 300, 4], [3, 5, 1030]]) {
         const bias = f32(n, seed++, 2);
         check(ws, randomCall('nn', m, k, n, seed++, { bias, activation, alpha }));
         check(ws, randomCall('nn', m, k, n, seed++, { activation, alpha }));
@@ -325,7 +338,8 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
   describe('gemm_tn bias gradient', () => {
     it('writes the column sums of b, fused with the product', () => {
       let seed = 8000;
-      for (const [m, k, n] of [[1, 1, 1], [3, 7, 8], [5, 64, 10], [784, 64, 128], [4, 600, 13], [2, 3, 1030]]) {
+      for (const [m, k, n] of [[1, 1, 1], [3, 7, 8], [5, 64, 10], [784, 64, 128], [4, 600, 13], [17, 600, 13],
+        [2, 3, 1030], [11, 3, 1030], [12, 5, 4]]) {
         check(ws, randomCall('tn', m, k, n, seed++, { biasGrad: true }));
         seed++;
       }
@@ -333,7 +347,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
 
     it('accumulates into bias_grad together with out', () => {
       let seed = 8100;
-      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [4, 300, 17], [2, 3, 1030]]) {
+      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [4, 300, 17], [19, 300, 17], [2, 3, 1030], [12, 3, 1030]]) {
         check(ws, randomCall('tn', m, k, n, seed, { biasGrad: true, biasGrad0: f32(n, seed + 2),
           out0: f32(m * n, seed + 3) }));
         seed += 4;
