@@ -81,13 +81,6 @@ for (const file of walk(dist)) {
 }
 if (missing.length) fail(`emitted ESM has relative imports that do not name a file (add .js in src):\n  ${missing.join('\n  ')}`);
 
-// The generated wasm-binary.ts declares `const wasmBase64 = '…'`, which tsc copies into the .d.ts
-// as a 30 KB literal type; nothing public needs it, so declare it as a plain string.
-const binaryTypes = join(dist, 'runtime/wasm-binary.d.ts');
-if (existsSync(binaryTypes)) {
-  writeFileSync(binaryTypes, readFileSync(binaryTypes, 'utf8').replace(/export declare const wasmBase64 = (['"])[A-Za-z0-9+/=]*\1;/, 'export declare const wasmBase64: string;'));
-}
-
 // 2. .d.cts twins so `require` consumers under moduleResolution node16/nodenext get CJS-shaped
 // types (a .d.ts in a "type": "module" package describes ESM, which TS refuses to `require`).
 let declarations = 0;

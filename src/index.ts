@@ -11,5 +11,7 @@ export type {
 } from './model/spec.js';
 export { loadModel } from './io/json.js';
 export type { ModelJSON } from './io/format.js';
+export type { KernelExports, KernelMemory } from './runtime/abi.js';
+export type { KernelFactory } from './runtime/module.js';
 export type { Matrix, MatrixLike, TargetsLike } from './types.js';
 export * from './data/index.js';

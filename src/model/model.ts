@@ -280,6 +280,8 @@ export class Model {
    * const history = await model.fit(x, labels, { epochs: 20, batchSize: 32, validationSplit: 0.1 });
    * console.log(history.loss.at(-1), history.valAccuracy?.at(-1));
    */
+  fit(data: DatasetLike, options?: FitOptions): Promise<History>;
+  fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
   async fit(x: unknown, y?: unknown, options?: FitOptions): Promise<History> {
     const run = this.startRun('fit', x, y, options);
     try {
@@ -301,6 +303,8 @@ export class Model {
    * The synchronous twin of `fit` for scripts and workers: blocks until training ends. An
    * `onEpochEnd` that returns a promise is not awaited.
    */
+  fitSync(data: DatasetLike, options?: FitOptions): History;
+  fitSync(x: unknown, y: unknown, options?: FitOptions): History;
   fitSync(x: unknown, y?: unknown, options?: FitOptions): History {
     const run = this.startRun('fitSync', x, y, options);
     try {
@@ -531,9 +535,9 @@ export class Model {
    * @example
    * const [[pSetosa, pVersicolor, pVirginica]] = model.predict([[5.1, 3.5, 1.4, 0.2]]);
    */
-  predict(x: number[][] | readonly (readonly number[])[] | Record<string, unknown>[] | string): number[][];
+  predict(x: number[][] | readonly (readonly number[])[] | readonly Record<string, unknown>[] | readonly unknown[][] | string): number[][];
   predict(x: Matrix | Float32Array | Float64Array): Matrix;
-  predict(x: unknown): number[][] | Matrix;
+  predict(x: number[][] | readonly (readonly unknown[])[] | readonly Record<string, unknown>[] | string | Matrix | Float32Array | Float64Array): number[][] | Matrix;
   predict(x: unknown): number[][] | Matrix {
     const features = this.forward('predict', x);
     const net = this.network('predict');

@@ -26,9 +26,18 @@ export const METRIC_CODES = { none: -1, argmax: 0, threshold: 1 } as const;
 /** GEMM forms for gemm_scratch_bytes, as in assembly/gemm.ts. */
 export const GEMM_FORMS = { nn: 0, nt: 1, tn: 2 } as const;
 
+/**
+ * The part of `WebAssembly.Memory` the runtime uses (declared here so that Node projects without
+ * the DOM lib can type-check against it).
+ */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 /** The exports of the kernel module. */
 export interface KernelExports {
-  memory: WebAssembly.Memory;
+  memory: KernelMemory;
   heap_base(): number;
   gemm_nn(out: number, a: number, b: number, bias: number, m: number, k: number, n: number,
     activation: number, alpha: number, accumulate: number, scratch: number): void;

@@ -95,19 +95,24 @@ describe('model', () => {
     const bigY = Array.from({ length: 4000 }, (_, r) => y[r % y.length]);
     const controller = new AbortController();
     let ticks = 0;
-    let longest = 0;
-    let last = performance.now();
+    // the gap between timer ticks is measured in this process's CPU time, which a busy machine
+    // taking the CPU away does not inflate; wall-clock gaps are printed for information
+    let longestCpu = 0, longestWall = 0;
+    let lastCpu = process.cpuUsage(), lastWall = performance.now();
     const timer = setInterval(() => {
-      const t = performance.now();
-      longest = Math.max(longest, t - last);
-      last = t;
+      const cpu = process.cpuUsage(lastCpu), wall = performance.now();
+      longestCpu = Math.max(longestCpu, (cpu.user + cpu.system) / 1000);
+      longestWall = Math.max(longestWall, wall - lastWall);
+      lastCpu = process.cpuUsage();
+      lastWall = wall;
       if (++ticks === 20) controller.abort();
     }, 5);
     const history = await model.fit(big, bigY, { epochs: 10000, batchSize: 1, signal: controller.signal });
     clearInterval(timer);
+    console.log(`event loop during fit: longest gap ${longestCpu.toFixed(1)} ms of CPU, ${longestWall.toFixed(1)} ms of wall clock`);
     expect(history.stopReason).toBe('aborted');
     expect(ticks).toBeGreaterThanOrEqual(20);
-    expect(longest).toBeLessThan(100);
+    expect(longestCpu).toBeLessThan(100);
   });
 
   it('refuses a second fit while one runs, and works after', async () => {

@@ -24,7 +24,7 @@ function toReference(weights: { weight: Float32Array; bias: Float32Array }[], ac
 }
 
 describe.each(BUILDS)('five training steps equal the float64 reference (%s build)', (build) => {
-  const optimizers: OptimizerSpec[] = [
+  const optimizers: (OptimizerSpec & { learningRate: number })[] = [
     { type: 'sgd', learningRate: 0.1 },
     { type: 'momentum', learningRate: 0.05, momentum: 0.9 },
     { type: 'momentum', learningRate: 0.05, momentum: 0.9, nesterov: true },
