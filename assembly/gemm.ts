@@ -10,12 +10,17 @@
 //
 //   for jc in n step NC                      column block of B and out
 //     for pc in k step KC                    K block: the packed B block (KC × NC) stays in L2
-//       pack B[pc.., jc..] into NR-wide panels (kc × 8 floats each, zero-padded past n);
-//       gemm_tn also sums the columns of b here for the bias gradient
+//       pack B[pc.., jc..] into 8-wide panels (kc × 8 floats each; a last panel of ≤ 4
+//       columns 4 wide), zero-padded past n; gemm_tn sums the columns of b here (bias gradient);
+//       with m ≤ 10, full panels of a row-major b are read in place instead
 //       for ic in m step MR                  row tile
 //         pack A[ic.., pc..] as an MR × kc panel of pre-broadcast values (stays in L1)
-//         for jr in nc step NR               5 × 8 micro-kernel: out tile (+)= A panel · B panel
-//         on the last K block: + bias, activation, at the tile store
+//         for jr in nc step NR               5 × 8 micro-kernel (5 × 4 on a 4-wide last panel):
+//                                            out tile (+)= A panel · B panel; then, on the last
+//                                            K block, + bias and the activation in place
+// Edges: rows past m repeat the last row (stored to the same place, same bits); columns past
+// n go through a small tile buffer. When n is small next to m the driver computes outᵀ =
+// bᵀ·aᵀ instead, operands swapped and tiles stored transposed (gemm_swaps).
 //
 // Why 5 × 8 with pre-broadcast A (measured on this machine, V8 11.3, L1-resident panels; see
 // bench/gemm.ts for the whole-GEMM numbers):
@@ -66,10 +71,11 @@ const APANEL_OFFSET: usize = 192;
 }
 
 // Bytes of scratch a call with these sizes needs: bounded by 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
-// whatever the sizes (m does not enter).
+// whatever the sizes.
 export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
   const kc = min<i32>(k, KC);
-  const nc = roundUpNR(min<i32>(n, NC));
+  // the B block spans n columns, or m when the call computes outᵀ (see gemm_swaps)
+  const nc = roundUpNR(min<i32>(gemm_swaps(m, n) ? m : n, NC));
   return <i32>APANEL_OFFSET + MR * kc * 16 + kc * nc * 4;
 }
 
@@ -185,6 +191,23 @@ function gemm_epilogue(c: usize, ldc: usize, rows: i32, width: i32, bias: usize,
       v128.store(c, v4567, 16);
     }
     c += ldc;
+  }
+}
+
+// The epilogue for a transposed output, on the tile buffer (row stride 32 bytes): there the
+// bias runs down the rows: c (r, ·) = f(c (r, ·) + bias[r]) for r < rows.
+function gemm_epilogue_rows(c: usize, rows: i32, width: i32, bias: usize, activation: i32, valpha: v128): void {
+  for (let r = 0; r < rows; r++) {
+    const vbias = bias ? v128.load32_splat(bias + (<usize>r << 2)) : f32x4.splat(0);
+    let v0123 = f32x4.add(v128.load(c), vbias);
+    if (activation != ACT_LINEAR) v0123 = activate_f32x4(v0123, activation, valpha);
+    v128.store(c, v0123);
+    if (width == 8) {
+      let v4567 = f32x4.add(v128.load(c, 16), vbias);
+      if (activation != ACT_LINEAR) v4567 = activate_f32x4(v4567, activation, valpha);
+      v128.store(c, v4567, 16);
+    }
+    c += <usize>NR << 2;
   }
 }
 
@@ -362,100 +385,160 @@ function pack_b_cols(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32): void
 
 // ---------------------------------------------------------------------------------------------
 // The driver shared by the three forms
+//
+// It computes P (M × N) = Â (M × K) · B̂ (K × N) where Â and B̂ are read through the packing
+// routines: ROWS means element (i, p) of Â is src[i·ld + p] (row-major), COLS means src[p·ld + i]
+// (the matrix is stored transposed); likewise B̂ (p, j) is src[p·ld + j] (ROWS) or src[j·ld + p]
+// (COLS). out is P (row stride N) or, with `transposed`, Pᵀ (out (N × M), row stride M).
 
-function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: usize, m: i32, k: i32, n: i32,
-  activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+const ROWS: i32 = 0;
+const COLS: i32 = 1;
+
+// Work in units of one 5 × 8 panel-step, per K step, of computing P (M × N) tile by tile:
+// ⌈M / 5⌉ row tiles, each packing its A panel (≈ 0.3 units) and running ⌊N / 8⌋ full panels
+// plus a last one (5 × 4 kernel ≈ 0.6 of a 5 × 8; + 0.1 when it goes through the tile buffer).
+function gemm_units(M: i32, N: i32): f32 {
+  const rem = N & (NR - 1);
+  const tail: f32 = rem == 0 ? 0 : rem == 4 ? 0.6 : rem < 4 ? 0.7 : 1.1;
+  return <f32>((M + MR - 1) / MR) * (<f32>(N >> 3) + tail + 0.3);
+}
+
+// Whether to compute outᵀ = bᵀ-side · a-side instead: when n is small next to m, (m, n) tiles
+// waste most of each 8-wide panel and pack a 5-row A panel for every 1 … 2 panels of work,
+// while (n, m) tiles fill their panels and reuse each A panel across ⌈m / 8⌉ of them; the
+// transposed store (through the tile buffer) costs ~5 % (the 1.05). Measured (GFLOP/s):
+// tn 128×64×10 21.5 → 31.9, nn 64×128×10 21.7 → 30.5, tn 60×30×5 12.7 → 21.2, nt 16×16×3
+// 5.5 → 7.7; shapes that do not swap are unchanged.
+// @ts-ignore: decorator
+@inline function gemm_swaps(m: i32, n: i32): bool {
+  return n < 2 * NR && gemm_units(n, m) * 1.05 < 0.9 * gemm_units(m, n);
+}
+
+function gemm_drive(out: usize, transposed: bool, aSrc: usize, aLayout: i32, lda: usize, bSrc: usize, bLayout: i32,
+  ldb: usize, M: i32, K: i32, N: i32, bias: usize, colsum: usize, activation: i32, alpha: f32, accumulate: i32,
+  scratch: usize): void {
   const valpha = f32x4.splat(alpha);
-  const tile = scratch + TILE_OFFSET;
-  const tileBias = scratch + BIAS_OFFSET;
   const apanel = scratch + APANEL_OFFSET;
-  const bblock = apanel + <usize>(MR * min<i32>(k, KC) * 16);
-  const ldc = <usize>n << 2;
+  const bblock = apanel + <usize>(MR * min<i32>(K, KC) * 16);
+  const ldo = transposed ? <usize>M << 2 : <usize>N << 2;
   const epilogue = bias != 0 || activation != ACT_LINEAR;
   // With one or two row tiles, each B panel is used once or twice: reading the full panels of
-  // a row-major b in place (ldb = n·4) beats copying them first (10×784×128: 36 → 44 GFLOP/s,
-  // 1×784×128: 5.8 → 8.9), except for very wide b, whose rows are pages apart (5×2048×2048:
+  // a row-major B̂ in place (ldb = N·4) beats copying them first (10×784×128: 36 → 44 GFLOP/s,
+  // 1×784×128: 5.8 → 8.9), except for very wide B̂, whose rows are pages apart (5×2048×2048:
   // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
-  // is packed then, and gemm_tn sums b's columns in a separate pass.
-  const direct = form != GEMM_NT && m <= DIRECT_B_MAX_M && n <= NC;
-  if (direct && biasGrad) column_sums(biasGrad, b, k, n, accumulate);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min<i32>(NC, n - jc);
+  // is packed then, and the column sums (gemm_tn's bias gradient) take a separate pass.
+  const direct = bLayout == ROWS && M <= DIRECT_B_MAX_M && N <= NC;
+  if (direct && colsum) column_sums(colsum, bSrc, K, N, accumulate);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min<i32>(NC, N - jc);
     const full = nc & ~(NR - 1);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min<i32>(KC, k - pc);
-      const last = pc + kc == k;
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const last = pc + kc == K;
       const loadC = accumulate != 0 || pc > 0 ? 1 : 0;
-      const bsrc = form == GEMM_NT ? b + ((<usize>jc * <usize>k + <usize>pc) << 2) : b + ((<usize>pc * <usize>n + <usize>jc) << 2);
-      let ldb: usize = 32;
+      const bblockSrc = bLayout == ROWS ? bSrc + <usize>pc * ldb + (<usize>jc << 2) : bSrc + <usize>jc * ldb + (<usize>pc << 2);
+      let ldbPanel: usize = 32;
       let tailPanel = bblock + ((<usize>full * <usize>kc) << 2);
-      if (form == GEMM_NT) {
-        // b is (n, k)
-        pack_b_cols(bblock, bsrc, <usize>k << 2, kc, nc);
+      if (bLayout == COLS) {
+        pack_b_cols(bblock, bblockSrc, ldb, kc, nc);
       } else if (direct) {
-        ldb = <usize>n << 2;
+        ldbPanel = ldb;
         tailPanel = bblock;
-        if (full < nc) pack_b_rows_tail(tailPanel, bsrc + (<usize>full << 2), ldb, kc, nc - full);
+        if (full < nc) pack_b_rows_tail(tailPanel, bblockSrc + (<usize>full << 2), ldb, kc, nc - full);
       } else {
-        // b is (k, n); gemm_tn sums its columns on the way
-        pack_b_rows(bblock, bsrc, <usize>n << 2, kc, nc, biasGrad ? biasGrad + (<usize>jc << 2) : 0, loadC);
+        // the column sums ride along (gemm_tn's bias gradient)
+        pack_b_rows(bblock, bblockSrc, ldb, kc, nc, colsum ? colsum + (<usize>jc << 2) : 0, loadC);
       }
-      for (let ic = 0; ic < m; ic += MR) {
-        const mr = min<i32>(MR, m - ic);
-        if (form == GEMM_TN) {
-          // a is (k, m)
-          pack_a_cols(apanel, a + ((<usize>pc * <usize>m + <usize>ic) << 2), <usize>m << 2, mr, kc);
+      for (let ic = 0; ic < M; ic += MR) {
+        const mr = min<i32>(MR, M - ic);
+        if (aLayout == ROWS) pack_a_rows(apanel, aSrc + <usize>ic * lda + (<usize>pc << 2), lda, mr, kc);
+        else pack_a_cols(apanel, aSrc + <usize>pc * lda + (<usize>ic << 2), lda, mr, kc);
+        if (!transposed) {
+          // full 8-wide panels straight into out
+          const crow = out + <usize>ic * ldo + (<usize>jc << 2);
+          for (let jr = 0; jr < full; jr += NR) {
+            const c = crow + (<usize>jr << 2);
+            const bpanel = direct ? bblockSrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
+            gemm_5x8_kernel(c, ldo, mr, apanel, bpanel, ldbPanel, kc, loadC);
+            if (last && epilogue) gemm_epilogue(c, ldo, mr, NR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
+          }
+          if (full == nc) continue;
+          const nr = nc - full;
+          if (nr == 4) {
+            const c = crow + (<usize>full << 2);
+            gemm_5x4_kernel(c, ldo, mr, apanel, tailPanel, kc, loadC);
+            if (last && epilogue) gemm_epilogue(c, ldo, mr, 4, bias ? bias + (<usize>(jc + full) << 2) : 0, activation, valpha);
+          } else {
+            gemm_tile_buffered(out, ldo, false, ic, jc + full, mr, nr, apanel, tailPanel, 32, kc, loadC,
+              last && epilogue, bias, activation, valpha, scratch);
+          }
         } else {
-          // a is (m, k)
-          pack_a_rows(apanel, a + ((<usize>ic * <usize>k + <usize>pc) << 2), <usize>k << 2, mr, kc);
-        }
-        const crow = out + ((<usize>ic * <usize>n + <usize>jc) << 2);
-        // full 8-wide panels straight into out
-        for (let jr = 0; jr < full; jr += NR) {
-          const c = crow + (<usize>jr << 2);
-          const bpanel = direct ? bsrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
-          gemm_5x8_kernel(c, ldc, mr, apanel, bpanel, ldb, kc, loadC);
-          if (last && epilogue) gemm_epilogue(c, ldc, mr, NR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
-        }
-        if (full == nc) continue;
-        // the last panel, 1 … 7 columns
-        const nr = nc - full;
-        const c = crow + (<usize>full << 2);
-        const width = nr <= 4 ? 4 : 8;
-        if (nr == 4) {
-          gemm_5x4_kernel(c, ldc, mr, apanel, tailPanel, kc, loadC);
-          if (last && epilogue) gemm_epilogue(c, ldc, mr, 4, bias ? bias + (<usize>(jc + full) << 2) : 0, activation, valpha);
-          continue;
-        }
-        // Fewer columns than the panel: run the kernel into the tile buffer (row stride 32
-        // bytes), apply the epilogue there, and copy the mr × nr corner.
-        if (loadC) {
-          for (let r = 0; r < mr; r++) {
-            for (let cc = 0; cc < nr; cc++) {
-              store<f32>(tile + (<usize>(r * NR + cc) << 2), load<f32>(c + <usize>r * ldc + (<usize>cc << 2)));
-            }
-          }
-        }
-        if (width == 4) gemm_5x4_kernel(tile, <usize>NR << 2, mr, apanel, tailPanel, kc, loadC);
-        else gemm_5x8_kernel(tile, <usize>NR << 2, mr, apanel, tailPanel, 32, kc, loadC);
-        if (last && epilogue) {
-          let tb: usize = 0;
-          if (bias) {
-            v128.store(tileBias, f32x4.splat(0));
-            v128.store(tileBias, f32x4.splat(0), 16);
-            for (let cc = 0; cc < nr; cc++) store<f32>(tileBias + (<usize>cc << 2), load<f32>(bias + (<usize>(jc + full + cc) << 2)));
-            tb = tileBias;
-          }
-          gemm_epilogue(tile, <usize>NR << 2, mr, width, tb, activation, valpha);
-        }
-        for (let r = 0; r < mr; r++) {
-          for (let cc = 0; cc < nr; cc++) {
-            store<f32>(c + <usize>r * ldc + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
+          for (let jr = 0; jr < nc; jr += NR) {
+            const nr = min<i32>(NR, nc - jr);
+            const bpanel = nr < NR ? tailPanel : direct ? bblockSrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
+            gemm_tile_buffered(out, ldo, true, ic, jc + jr, mr, nr, apanel, bpanel, nr == NR ? ldbPanel : 32, kc, loadC,
+              last && epilogue, bias, activation, valpha, scratch);
           }
         }
       }
     }
   }
+}
+
+// One tile through the tile buffer (row stride 32 bytes): a last panel of 1 … 3 or 5 … 7
+// columns, and every tile of a transposed output. Tile (r, c) is P (i + r, j + c), stored at
+// out (i + r, j + c), or at out (j + c, i + r) when transposed; ldo is out's row stride.
+function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j: i32, mr: i32, nr: i32, apanel: usize,
+  bpanel: usize, ldb: usize, kc: i32, loadC: i32, epilogue: bool, bias: usize, activation: i32, valpha: v128,
+  scratch: usize): void {
+  const tile = scratch + TILE_OFFSET;
+  const width = nr <= 4 ? 4 : 8;
+  if (loadC) {
+    for (let r = 0; r < mr; r++) {
+      for (let c = 0; c < nr; c++) {
+        const o = transposed ? <usize>(j + c) * ldo + (<usize>(i + r) << 2) : <usize>(i + r) * ldo + (<usize>(j + c) << 2);
+        store<f32>(tile + (<usize>(r * NR + c) << 2), load<f32>(out + o));
+      }
+    }
+  }
+  if (width == 8) gemm_5x8_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, ldb, kc, loadC);
+  else gemm_5x4_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, kc, loadC);
+  if (epilogue) {
+    if (transposed) {
+      gemm_epilogue_rows(tile, mr, width, bias ? bias + (<usize>i << 2) : 0, activation, valpha);
+    } else {
+      let tb: usize = 0;
+      if (bias) {
+        tb = scratch + BIAS_OFFSET;
+        v128.store(tb, f32x4.splat(0));
+        v128.store(tb, f32x4.splat(0), 16);
+        for (let c = 0; c < nr; c++) store<f32>(tb + (<usize>c << 2), load<f32>(bias + (<usize>(j + c) << 2)));
+      }
+      gemm_epilogue(tile, <usize>NR << 2, mr, width, tb, activation, valpha);
+    }
+  }
+  for (let r = 0; r < mr; r++) {
+    for (let c = 0; c < nr; c++) {
+      const o = transposed ? <usize>(j + c) * ldo + (<usize>(i + r) << 2) : <usize>(i + r) * ldo + (<usize>(j + c) << 2);
+      store<f32>(out + o, load<f32>(tile + (<usize>(r * NR + c) << 2)));
+    }
+  }
+}
+
+function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: usize, m: i32, k: i32, n: i32,
+  activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+  const rowK = <usize>k << 2, rowM = <usize>m << 2, rowN = <usize>n << 2;
+  if (gemm_swaps(m, n)) {
+    // P = outᵀ (n × m): Â = bᵀ-side (n × k), B̂ = aᵀ-side (k × m)
+    if (biasGrad) column_sums(biasGrad, b, k, n, accumulate);
+    if (form == GEMM_NN) gemm_drive(out, true, b, COLS, rowN, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
+    else if (form == GEMM_NT) gemm_drive(out, true, b, ROWS, rowK, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
+    else gemm_drive(out, true, b, COLS, rowN, a, ROWS, rowM, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
+    return;
+  }
+  if (form == GEMM_NN) gemm_drive(out, false, a, ROWS, rowK, b, ROWS, rowN, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
+  else if (form == GEMM_NT) gemm_drive(out, false, a, ROWS, rowK, b, COLS, rowK, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
+  else gemm_drive(out, false, a, COLS, rowM, b, ROWS, rowN, m, k, n, bias, biasGrad, activation, alpha, accumulate, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,9 +3,11 @@
  * test/reference.ts, on the release and the debug build.
  *
  * The kernels tile out in 5 × 8 blocks (a last panel of ≤ 4 columns 5 × 4), block K by 256 and
- * N by 1024, and read b in place instead of packing it when m ≤ 10 (nn, tn), so every dimension
- * is swept around those edges (1 … 129 around the tiles; 255 … 600 around KC; 1023 … 2100
- * around NC; m = 10, 11 around the in-place switch).
+ * N by 1024, read b in place instead of packing it when m ≤ 10 (nn, tn), and compute outᵀ when n
+ * is small next to m (e.g. 128 × 64 × 10), so every dimension is swept around those edges
+ * (1 … 129 around the tiles; 255 … 600 around KC; 1023 … 2100 around NC; m = 10, 11 around the
+ * in-place switch) and the transposed cases get their own accumulate / epilogue / bias-gradient
+ * checks.
  * Every call checks, besides the result:
  *   - guard words on both sides of out, of bias_grad and of the scratch block (exactly
  *     gemm_scratch_bytes long) are untouched;
@@ -259,6 +261,15 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
       }
     });
 
+    it('computes outᵀ for small n next to large m, accumulating and across K blocks', () => {
+      let seed = 1700;
+      for (const [m, k, n] of [[128, 64, 10], [64, 128, 10], [60, 30, 5], [129, 7, 1], [200, 3, 12], [16, 16, 3],
+        [64, 300, 10], [1030, 2, 3]]) {
+        check(ws, randomCall(form, m, k, n, seed++));
+        check(ws, randomCall(form, m, k, n, seed++, { out0: f32(m * n, seed++) }));
+      }
+    });
+
     it('accumulates into out', () => {
       let seed = 2000;
       for (const [m, k, n] of [[1, 1, 1], [5, 8, 8], [7, 9, 13], [17, 300, 9], [6, 33, 1030]]) {
@@ -268,7 +279,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     });
 
     it('reads nothing past the end of a or b (each ends at the end of memory)', () => {
-      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [5, 17, 8], [13, 300, 3]]) {
+      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [5, 17, 8], [13, 300, 3], [128, 64, 10], [60, 30, 5]]) {
         check(ws, randomCall(form, m, k, n, 3000 + m, { atEnd: 'a' }));
         check(ws, randomCall(form, m, k, n, 3100 + m, { atEnd: 'b' }));
       }
@@ -310,7 +321,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     it.each(activations)('adds the bias, then applies %s (alpha %s), once, after accumulation', (activation, alpha) => {
       let seed = 7000;
       for (const [m, k, n] of [[1, 1, 1], [5, 8, 8], [7, 9, 13], [10, 16, 16], [11, 16, 12], [6, 300, 9],
-        [13, 300, 4], [3, 5, 1030]]) {
+        [13, 300, 4], [3, 5, 1030], [64, 128, 10], [60, 300, 5], [129, 7, 1]]) {
         const bias = f32(n, seed++, 2);
         check(ws, randomCall('nn', m, k, n, seed++, { bias, activation, alpha }));
         check(ws, randomCall('nn', m, k, n, seed++, { activation, alpha }));
@@ -319,7 +330,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     });
 
     it('reads nothing past the end of bias', () => {
-      for (const [m, k, n] of [[1, 1, 1], [5, 3, 8], [7, 9, 13], [2, 2, 1025]]) {
+      for (const [m, k, n] of [[1, 1, 1], [5, 3, 8], [7, 9, 13], [2, 2, 1025], [64, 128, 10], [60, 30, 5]]) {
         check(ws, randomCall('nn', m, k, n, 7500 + n, { bias: f32(n, 7600), activation: 'relu', atEnd: 'bias' }));
       }
     });
@@ -339,7 +350,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     it('writes the column sums of b, fused with the product', () => {
       let seed = 8000;
       for (const [m, k, n] of [[1, 1, 1], [3, 7, 8], [5, 64, 10], [784, 64, 128], [4, 600, 13], [17, 600, 13],
-        [2, 3, 1030], [11, 3, 1030], [12, 5, 4]]) {
+        [2, 3, 1030], [11, 3, 1030], [12, 5, 4], [128, 64, 10], [60, 300, 5]]) {
         check(ws, randomCall('tn', m, k, n, seed++, { biasGrad: true }));
         seed++;
       }
@@ -347,7 +358,8 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
 
     it('accumulates into bias_grad together with out', () => {
       let seed = 8100;
-      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [4, 300, 17], [19, 300, 17], [2, 3, 1030], [12, 3, 1030]]) {
+      for (const [m, k, n] of [[1, 1, 1], [7, 9, 13], [4, 300, 17], [19, 300, 17], [2, 3, 1030], [12, 3, 1030],
+        [128, 64, 10]]) {
         check(ws, randomCall('tn', m, k, n, seed, { biasGrad: true, biasGrad0: f32(n, seed + 2),
           out0: f32(m * n, seed + 3) }));
         seed += 4;
@@ -382,7 +394,7 @@ describe('gemm determinism', () => {
     const release = new Workspace('release');
     const debug = new Workspace('debug');
     for (const form of FORMS) {
-      for (const [m, k, n] of [[7, 9, 13], [33, 300, 17], [6, 3, 1030]]) {
+      for (const [m, k, n] of [[7, 9, 13], [33, 300, 17], [6, 3, 1030], [128, 64, 10]]) {
         const call = randomCall(form, m, k, n, 9000 + m, form === 'nn' ? { bias: f32(n, 9100), activation: 'tanh' } : {});
         const first = bits(check(release, call).out);
         expect(bits(check(release, call).out)).toEqual(first);
