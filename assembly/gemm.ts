@@ -70,12 +70,14 @@ const APANEL_OFFSET: usize = 192;
   return (x + (NR - 1)) & ~(NR - 1);
 }
 
-// Bytes of scratch a call with these sizes needs: bounded by 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
+// Bytes of scratch a call with these sizes needs, and any call with the same n and m' ≤ m,
+// k' ≤ k (a planner may size it for the largest batch): at most 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
 // whatever the sizes.
 export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
   const kc = min<i32>(k, KC);
-  // the B block spans n columns, or m when the call computes outᵀ (see gemm_swaps)
-  const nc = roundUpNR(min<i32>(gemm_swaps(m, n) ? m : n, NC));
+  // the B block spans n columns, or m' ≤ m when the call computes outᵀ, which only happens for
+  // n < 16 (see gemm_swaps)
+  const nc = roundUpNR(min<i32>(n < 2 * NR ? max<i32>(m, n) : n, NC));
   return <i32>APANEL_OFFSET + MR * kc * 16 + kc * nc * 4;
 }
 

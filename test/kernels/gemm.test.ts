@@ -56,6 +56,8 @@ interface Call {
   misalign?: number;
   /** put this input so that it ends exactly at the end of linear memory */
   atEnd?: 'a' | 'b' | 'bias';
+  /** size the scratch block for these (m, k, n) instead of the call's own */
+  scratchFor?: [number, number, number];
 }
 
 interface Result {
@@ -103,7 +105,8 @@ class Workspace {
     };
     const out = guarded(m * n, call.out0);
     const biasGrad = call.biasGrad ? guarded(n, call.biasGrad0) : 0;
-    const scratchBytes = k_.gemm_scratch_bytes(GEMM_FORMS[form], m, k, n);
+    const [sm, sk, sn] = call.scratchFor ?? [m, k, n];
+    const scratchBytes = k_.gemm_scratch_bytes(GEMM_FORMS[form], sm, sk, sn);
     if (scratchBytes % 16 !== 0) problems.push(`gemm_scratch_bytes ${scratchBytes} is not a multiple of 16`);
     // the scratch block the caller supplies is 16-aligned whatever the other buffers are
     const scratch = ((take(scratchBytes / 4 + 2 * GUARD + 4) - shift + 15) & ~15) + GUARD * 4;
@@ -384,6 +387,26 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
         expect(ws.arena.k.gemm_scratch_bytes(f, 1, 4096, 4096)).toBe(big);
         expect(ws.arena.k.gemm_scratch_bytes(f, 1, 1, 1)).toBeGreaterThan(0);
         expect(ws.arena.k.gemm_scratch_bytes(f, 64, 784, 128)).toBeLessThanOrEqual(big);
+      }
+    });
+
+    it('sized for (m, k, n) covers every call with m′ ≤ m and k′ ≤ k (a planner sizes it once)', () => {
+      for (const form of FORMS) {
+        const f = GEMM_FORMS[form];
+        for (const n of [1, 3, 10, 15, 16, 128]) {
+          for (const [m, k] of [[64, 64], [256, 784], [2000, 300]]) {
+            const planned = ws.arena.k.gemm_scratch_bytes(f, m, k, n);
+            for (const m2 of [1, 5, 16, 33, m]) {
+              for (const k2 of [1, 10, k]) expect(ws.arena.k.gemm_scratch_bytes(f, m2, k2, n)).toBeLessThanOrEqual(planned);
+            }
+            // and such calls really fit in it (run() checks the guard words after the scratch)
+            if (m <= 256) {
+              for (const m2 of [1, 16, 33, m]) {
+                check(ws, randomCall(form, m2, Math.min(k, 300), n, 9500 + n + m2, { scratchFor: [m, k, n] }));
+              }
+            }
+          }
+        }
       }
     });
   });
