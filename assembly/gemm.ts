@@ -218,26 +218,47 @@ function gemm_epilogue_rows(c: usize, rows: i32, width: i32, bias: usize, activa
 
 // A panel from rows (gemm_nn, gemm_nt): src is (mr, kc) with row stride lda bytes.
 // dst[p·MR + r] = splat(src[min(r, mr − 1), p]): rows past mr repeat the last one.
+// Written in order, 4 k steps at a time: one load per row, each lane broadcast by a shuffle.
 function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void {
-  for (let r = 0; r < MR; r++) {
-    let d = dst + (<usize>r << 4);
-    let s = src + <usize>min<i32>(r, mr - 1) * lda;
-    let p = 0;
-    // four values per load, each broadcast by a lane shuffle
-    for (; p + 4 <= kc; p += 4) {
-      const v = v128.load(s);
-      v128.store(d, i32x4.shuffle(v, v, 0, 0, 0, 0));
-      v128.store(d, i32x4.shuffle(v, v, 1, 1, 1, 1), MR * 16);
-      v128.store(d, i32x4.shuffle(v, v, 2, 2, 2, 2), MR * 32);
-      v128.store(d, i32x4.shuffle(v, v, 3, 3, 3, 3), MR * 48);
-      s += 16;
-      d += <usize>MR << 6;
-    }
-    for (; p < kc; p++) {
-      v128.store(d, v128.load32_splat(s));
-      s += 4;
-      d += <usize>MR << 4;
-    }
+  const s0 = src;
+  const s1 = mr > 1 ? s0 + lda : s0;
+  const s2 = mr > 2 ? s1 + lda : s1;
+  const s3 = mr > 3 ? s2 + lda : s2;
+  const s4 = mr > 4 ? s3 + lda : s3;
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const o = <usize>p << 2;
+    const v0 = v128.load(s0 + o), v1 = v128.load(s1 + o), v2 = v128.load(s2 + o), v3 = v128.load(s3 + o), v4 = v128.load(s4 + o);
+    v128.store(dst, i32x4.shuffle(v0, v0, 0, 0, 0, 0));
+    v128.store(dst, i32x4.shuffle(v1, v1, 0, 0, 0, 0), 16);
+    v128.store(dst, i32x4.shuffle(v2, v2, 0, 0, 0, 0), 32);
+    v128.store(dst, i32x4.shuffle(v3, v3, 0, 0, 0, 0), 48);
+    v128.store(dst, i32x4.shuffle(v4, v4, 0, 0, 0, 0), 64);
+    v128.store(dst, i32x4.shuffle(v0, v0, 1, 1, 1, 1), 80);
+    v128.store(dst, i32x4.shuffle(v1, v1, 1, 1, 1, 1), 96);
+    v128.store(dst, i32x4.shuffle(v2, v2, 1, 1, 1, 1), 112);
+    v128.store(dst, i32x4.shuffle(v3, v3, 1, 1, 1, 1), 128);
+    v128.store(dst, i32x4.shuffle(v4, v4, 1, 1, 1, 1), 144);
+    v128.store(dst, i32x4.shuffle(v0, v0, 2, 2, 2, 2), 160);
+    v128.store(dst, i32x4.shuffle(v1, v1, 2, 2, 2, 2), 176);
+    v128.store(dst, i32x4.shuffle(v2, v2, 2, 2, 2, 2), 192);
+    v128.store(dst, i32x4.shuffle(v3, v3, 2, 2, 2, 2), 208);
+    v128.store(dst, i32x4.shuffle(v4, v4, 2, 2, 2, 2), 224);
+    v128.store(dst, i32x4.shuffle(v0, v0, 3, 3, 3, 3), 240);
+    v128.store(dst, i32x4.shuffle(v1, v1, 3, 3, 3, 3), 256);
+    v128.store(dst, i32x4.shuffle(v2, v2, 3, 3, 3, 3), 272);
+    v128.store(dst, i32x4.shuffle(v3, v3, 3, 3, 3, 3), 288);
+    v128.store(dst, i32x4.shuffle(v4, v4, 3, 3, 3, 3), 304);
+    dst += 320;
+  }
+  for (; p < kc; p++) {
+    const o = <usize>p << 2;
+    v128.store(dst, v128.load32_splat(s0 + o));
+    v128.store(dst, v128.load32_splat(s1 + o), 16);
+    v128.store(dst, v128.load32_splat(s2 + o), 32);
+    v128.store(dst, v128.load32_splat(s3 + o), 48);
+    v128.store(dst, v128.load32_splat(s4 + o), 64);
+    dst += 80;
   }
 }
 
