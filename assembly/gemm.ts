@@ -53,14 +53,15 @@ const NR: i32 = 8;
 // measured within noise of each other; 256 was ahead on 256³ and 1024³.
 const KC: i32 = 256;
 const NC: i32 = 1024;
-// gemm_nn and gemm_tn read b in place instead of packing it when m is at most this (two row tiles).
+// A row-major B operand is read in place instead of packed when the product has at most this
+// many rows (two row tiles); see gemm_drive.
 const DIRECT_B_MAX_M: i32 = 10;
 
 // Scratch layout (bytes from `scratch`, every part 16-aligned):
-//   0    tile  (MR × NR floats)  partial edge tiles are computed here, then copied out
+//   0    tile  (MR × NR floats)  edge tiles and transposed-output tiles go through here
 //   160  bias  (NR floats)       the bias of a partial panel, zero-padded
 //   192  A panel (MR × kc pre-broadcast values, 16 bytes each)
-//   ...  B block (kc × round_up(nc, 8) floats, NR-wide panels)
+//   ...  B block (kc × round_up(nc, 8) floats in NR-wide panels)
 const TILE_OFFSET: usize = 0;
 const BIAS_OFFSET: usize = 160;
 const APANEL_OFFSET: usize = 192;
