@@ -34,6 +34,11 @@
 // - Unrolling the k loop lets Binaryen fuse consecutive steps into one expression tree, which
 //   keeps both steps' B vectors live and spills: every unrolled variant measured slower
 //   (5 × 8: ×2 → 35, ×4 → 33). Splat-by-shuffle (XNNPACK's "splat" kernels) measured 26–31.
+// - V8's allocation of the loop is fragile: adding c after the loop, storing rows in reverse
+//   order, or looping over several panels inside the kernel each made it spill (→ 22–24).
+//   Keep the kernel a single k loop between straight-line prologue and epilogue.
+// - With relaxed-SIMD FMA (f32x4.relaxed_madd; Node 20 needs --experimental-wasm-relaxed-simd)
+//   the product temporary disappears, so 6 × 8 fits: 56 GFLOP/s in the same test (5 × 8: 50–54).
 //
 // Results depend only on the shapes, never on where buffers sit: the summation order is fixed by
 // (m, k, n) through KC and the tile grid.
