@@ -435,9 +435,10 @@ function gemm_units(M: i32, N: i32): f32 {
 // Whether to compute outᵀ = bᵀ-side · a-side instead: when n is small next to m, (m, n) tiles
 // waste most of each 8-wide panel and pack a 5-row A panel for every 1 … 2 panels of work,
 // while (n, m) tiles fill their panels and reuse each A panel across ⌈m / 8⌉ of them; the
-// transposed store (through the tile buffer) costs ~5 % (the 1.05). Measured (GFLOP/s):
-// tn 128×64×10 21.5 → 31.9, nn 64×128×10 21.7 → 30.5, tn 60×30×5 12.7 → 21.2, nt 16×16×3
-// 5.5 → 7.7; shapes that do not swap are unchanged.
+// transposed store (through the tile buffer, by 4 × 4 transposes) costs ~5 % (the 1.05).
+// Measured (GFLOP/s), unswapped → swapped with scalar stores → with transposes:
+// tn 128×64×10 21.5 → 31.9 → 38.4, nn 64×128×10 21.7 → 30.5 → 34.5, tn 60×30×5 12.7 → 21.2
+// → 25.6, nt 16×16×3 5.5 → 7.7; shapes that do not swap are unchanged.
 // @ts-ignore: decorator
 @inline function gemm_swaps(m: i32, n: i32): bool {
   return n < 2 * NR && gemm_units(n, m) * 1.05 < 0.9 * gemm_units(m, n);
@@ -546,11 +547,37 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
       gemm_epilogue(tile, <usize>NR << 2, mr, width, tb, activation, valpha);
     }
   }
+  if (transposed && mr == MR && nr == NR) {
+    gemm_store_transposed_5x8(out + <usize>j * ldo + (<usize>i << 2), ldo, tile);
+    return;
+  }
   for (let r = 0; r < mr; r++) {
     for (let c = 0; c < nr; c++) {
       const o = transposed ? <usize>(j + c) * ldo + (<usize>(i + r) << 2) : <usize>(i + r) * ldo + (<usize>(j + c) << 2);
       store<f32>(out + o, load<f32>(tile + (<usize>(r * NR + c) << 2)));
     }
+  }
+}
+
+// A full 5 × 8 tile (row stride 32 bytes) stored transposed: out row c (c = 0 … 7, stride ldo)
+// gets tile (0 … 4, c) in its 5 consecutive floats: two 4 × 4 transposes of rows 0 … 3, and
+// row 4 lane by lane.
+function gemm_store_transposed_5x8(out: usize, ldo: usize, tile: usize): void {
+  for (let g: usize = 0; g < 2; g++) {
+    const t = tile + (g << 4);
+    const vr0 = v128.load(t), vr1 = v128.load(t, 32), vr2 = v128.load(t, 64), vr3 = v128.load(t, 96);
+    const vr4 = v128.load(t, 128);
+    const vlo01 = i32x4.shuffle(vr0, vr1, 0, 4, 1, 5), vlo23 = i32x4.shuffle(vr2, vr3, 0, 4, 1, 5);
+    const vhi01 = i32x4.shuffle(vr0, vr1, 2, 6, 3, 7), vhi23 = i32x4.shuffle(vr2, vr3, 2, 6, 3, 7);
+    const o0 = out + (g << 2) * ldo, o1 = o0 + ldo, o2 = o1 + ldo, o3 = o2 + ldo;
+    v128.store(o0, i32x4.shuffle(vlo01, vlo23, 0, 1, 4, 5));
+    v128.store32_lane(o0, vr4, 0, 16);
+    v128.store(o1, i32x4.shuffle(vlo01, vlo23, 2, 3, 6, 7));
+    v128.store32_lane(o1, vr4, 1, 16);
+    v128.store(o2, i32x4.shuffle(vhi01, vhi23, 0, 1, 4, 5));
+    v128.store32_lane(o2, vr4, 2, 16);
+    v128.store(o3, i32x4.shuffle(vhi01, vhi23, 2, 3, 6, 7));
+    v128.store32_lane(o3, vr4, 3, 16);
   }
 }
 
