@@ -3,17 +3,19 @@
  * (under a minute: fewer rows and reps, slow per-sample peers only on the small network). Both
  * npm scripts rebuild the release kernels first, so the numbers are those of the source tree.
  * Prints the machine, then every question in turn — GEMM (bench/gemm.ts, when present),
- * training, inference, scaling — and writes bench/results/*.json and the scaling SVGs.
+ * training, inference, scaling, and where neuronine's own time goes (per-kernel profile) — and
+ * writes bench/results/*.json and the scaling SVGs.
  *
- *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling]
+ *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile]
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
-import { describeMachine, FULL, machine, parseArgs, QUICK } from './peers/harness.js';
+import { describeMachine, fmtRate, fmtRatio, FULL, machine, parseArgs, QUICK, writeResult } from './peers/harness.js';
 import { probeThreaded } from './peers/tfjs.js';
 import { runTrain } from './train.js';
 import { runInference } from './inference.js';
 import { runScaling } from './scaling.js';
+import { runProfile } from './peers/neuronine-profile.js';
 
 const { quick, only } = parseArgs(process.argv.slice(2));
 const wants = (part: string): boolean => only.length === 0 || only.includes(part);
@@ -47,9 +49,64 @@ if (wants('gemm')) {
 }
 
 const threaded = await probeThreaded();
-if (wants('train')) await runTrain(budget, { machine: m, threaded });
-if (wants('inference')) await runInference(budget, { machine: m });
-if (wants('scaling')) await runScaling(budget, { machine: m });
+const train = wants('train') ? await runTrain(budget, { machine: m, threaded }) : undefined;
+const inference = wants('inference') ? await runInference(budget, { machine: m }) : undefined;
+const scaling = wants('scaling') ? await runScaling(budget, { machine: m }) : undefined;
+const profile = wants('profile') ? await runProfile(quick) : undefined;
+console.log(`wrote ${writeResult('summary.md', summary())}`);
+
+/** The run as Markdown tables, for docs/benchmarks.md. */
+function summary(): string {
+  const out: string[] = [`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC (${quick ? 'quick' : 'full'} run) on ${describeMachine(m)}.`, ''];
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  if (train) {
+    for (const c of train) {
+      out.push(`**Train ${c.sizes}, batch ${c.batch}, ${fmtRate(c.rows)} rows** — ${c.verdict}`, '');
+      out.push(row(['contender', 'samples/s (median)', 'min–max', 'neuronine ÷', 'rows/epoch']), row(['---', '---:', '---:', '---:', '---:']));
+      const ours = c.contenders[0].result?.rate.median ?? NaN;
+      for (const e of c.contenders) {
+        out.push(e.result
+          ? row([e.name, fmtRate(e.result.rate.median), `${fmtRate(e.result.rate.min)}–${fmtRate(e.result.rate.max)}`, e === c.contenders[0] ? '1.00×' : fmtRatio(ours / e.result.rate.median), `${fmtRate(e.result.rows)}${e.result.extrapolated ? ' (extrap.)' : ''}`])
+          : row([e.name, '—', '—', '—', (e.error ?? `check failed: ${e.check.detail}`).replace(/\|/g, '/')]));
+      }
+      out.push('');
+    }
+  }
+  if (inference) {
+    out.push('**Inference 784-128-10, 10,000 rows per call**', '');
+    out.push(row(['contender', 'rows/s (median)', 'min–max', 'neuronine ÷']), row(['---', '---:', '---:', '---:']));
+    const ours = inference[0].result?.rate.median ?? NaN;
+    for (const e of inference) {
+      out.push(e.result
+        ? row([e.name, fmtRate(e.result.rate.median), `${fmtRate(e.result.rate.min)}–${fmtRate(e.result.rate.max)}`, e === inference[0] ? '1.00×' : fmtRatio(ours / e.result.rate.median)])
+        : row([e.name, '—', '—', (e.error ?? e.check.detail).replace(/\|/g, '/')]));
+    }
+    out.push('');
+  }
+  if (scaling) {
+    for (const sw of scaling) {
+      out.push(`**${sw.title}** (samples/s; * = timed on fewer rows)`, '');
+      out.push(row([sw.xLabel, ...sw.series.map((r) => r.name)]), row(['---:', ...sw.series.map(() => '---:')]));
+      for (const p of sw.series[0].points) {
+        out.push(row([String(p.x), ...sw.series.map((r) => { const q = r.points.find((e) => e.x === p.x); return q ? `${fmtRate(q.rate)}${q.extrapolated ? '*' : ''}` : '—'; })]));
+      }
+      out.push('');
+    }
+  }
+  if (profile) {
+    for (const p of profile.training) {
+      out.push(`**Profile ${p.sizes}, batch ${p.batch}** — kernels alone ${fmtRate(p.samplesPerSecond.kernelsOnly)} samples/s, one-call wasm epoch ${fmtRate(p.samplesPerSecond.wasmEpoch)}, fitSync ${fmtRate(p.samplesPerSecond.fitSync)}`, '');
+      out.push(row(['part', 'µs per batch', 'share', 'GFLOP/s']), row(['---', '---:', '---:', '---:']));
+      for (const q of p.parts) out.push(row([q.part, q.us.toFixed(2), `${(100 * q.share).toFixed(1)} %`, q.gflops ? q.gflops.toFixed(1) : '']));
+      out.push('');
+    }
+    const q = profile.predict;
+    out.push(`**Profile predict 784-128-10, ${fmtRate(q.rows)} rows**: ${q.totalMs.toFixed(1)} ms in all (${fmtRate(q.rows / q.totalMs * 1000)} rows/s); `
+      + `network_predict alone ${q.networkPredictMs.toFixed(1)} ms (${q.gflops.toFixed(1)} GFLOP/s, ${fmtRate(q.rows / q.networkPredictMs * 1000)} rows/s); `
+      + `Float32Array.set of the input ${q.copyInMs.toFixed(2)} ms, wasm all_finite over it ${q.allFiniteMs.toFixed(2)} ms; slice of the output ${q.copyOutMs.toFixed(3)} ms.`, '');
+  }
+  return `${out.join('\n')}\n`;
+}
 
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 process.exit(0);
