@@ -7,7 +7,9 @@
  * For every shape and form each contender's result is first checked against float64 (every
  * entry when m·k·n ≤ 2²⁴, else 512 sampled entries) within 1e-5·√k relative (scale 1); then it
  * is timed after warm-up: at least 7 calls and 0.3 s (quick: 5 calls, 0.05 s); a contender
- * for which that would pass 4 s stops at 2 calls (and 0.3 s). The table gives the median ms,
+ * for which that would pass 4 s stops at 2 calls (and 0.3 s). neuronine, TF.js wasm and plain
+ * JS are sampled in rounds (one sample each per round) so that load from other processes hits
+ * them alike; TF.js cpu is timed on its own. The table gives the median ms,
  * min–max, GFLOP/s from the median and from the fastest call ("best": the machine may be
  * shared), and us / TF.js wasm (medians). JSON goes to bench/results/gemm.json.
  *
@@ -245,42 +247,74 @@ interface Budget {
 const FULL_BUDGET: Budget = { minCalls: 7, minSeconds: 0.3, maxSeconds: 4, slowCalls: 2 };
 const QUICK_BUDGET: Budget = { minCalls: 5, minSeconds: 0.05, maxSeconds: 0.6, slowCalls: 2 };
 
-function time(run: () => void, flop: number, budget: Budget): Omit<Timing, 'error'> {
-  // warm-up (tier-up of our module and the peers' code, caches): up to 3 calls or a tenth of the
-  // budget; a call longer than 0.5 s is its own warm-up
+/** A contender being timed: its call, the calls per sample, and the samples so far (ms per call). */
+interface Timed {
+  who: Contender;
+  run: () => void;
+  batch: number;
+  slow: boolean;
+  samples: number[];
+  seconds: number;
+  error: number;
+}
+
+/**
+ * Warm-up (tier-up of our module and of the peers' JavaScript, caches): at least 3 calls and a
+ * tenth of the budget (TF.js's per-op JavaScript needs thousands of calls on small shapes before
+ * its speed settles: 3 calls gave 6 instead of 14 GFLOP/s on 64×128×10); a call longer than
+ * 0.5 s is its own warm-up. Then the calls per sample (≥ 1 ms each).
+ */
+function warmUp(who: Contender, run: () => void, error: number, budget: Budget): Timed {
   const w0 = performance.now();
   run();
   let warm = 1;
   const first = performance.now() - w0;
-  while (first < 500 && warm < 3 && performance.now() - w0 < 100 * budget.maxSeconds) {
+  while (first < 500 && (warm < 3 || performance.now() - w0 < 100 * budget.maxSeconds)) {
     run();
     warm++;
   }
   const perCall = Math.min(first, (performance.now() - w0) / warm);
-  // batch calls so one sample lasts ≥ 1 ms (timer resolution)
   const batch = Math.max(1, Math.min(Math.floor(1 / perCall), 1000));
-  const samples: number[] = [];
-  const t0 = performance.now();
-  const slow = perCall * budget.minCalls > budget.maxSeconds * 1000;
+  return { who, run, batch, slow: perCall * budget.minCalls > budget.maxSeconds * 1000, samples: [], seconds: 0, error };
+}
+
+function finished(t: Timed, budget: Budget): boolean {
+  const n = t.samples.length;
+  if (t.seconds >= budget.maxSeconds && n >= budget.slowCalls) return true;
+  return n >= (t.slow ? budget.slowCalls : budget.minCalls) && t.seconds >= budget.minSeconds;
+}
+
+/**
+ * Samples the contenders in rounds, one sample each per round, until each has its calls and
+ * seconds: a burst of load from other processes then hits every contender alike, and the ratios
+ * stay meaningful on a shared machine.
+ */
+function timeRounds(list: Timed[], budget: Budget): void {
   for (;;) {
-    const s0 = performance.now();
-    for (let i = 0; i < batch; i++) run();
-    samples.push((performance.now() - s0) / batch);
-    const elapsed = (performance.now() - t0) / 1000;
-    if (slow ? samples.length >= budget.slowCalls && elapsed >= budget.minSeconds
-      : samples.length >= budget.minCalls && elapsed >= budget.minSeconds) break;
-    if (elapsed >= budget.maxSeconds && samples.length >= budget.slowCalls) break;
+    const open = list.filter((t) => !finished(t, budget));
+    if (open.length === 0) return;
+    for (const t of open) {
+      const s0 = performance.now();
+      for (let i = 0; i < t.batch; i++) t.run();
+      const ms = performance.now() - s0;
+      t.samples.push(ms / t.batch);
+      t.seconds += ms / 1000;
+    }
   }
-  samples.sort((x, y) => x - y);
+}
+
+function summarize(t: Timed, flop: number): Timing {
+  const samples = [...t.samples].sort((x, y) => x - y);
   const median = samples.length % 2 ? samples[samples.length >> 1]
     : (samples[samples.length / 2 - 1] + samples[samples.length / 2]) / 2;
   return {
     medianMs: median,
     minMs: samples[0],
     maxMs: samples[samples.length - 1],
-    calls: samples.length * batch,
+    calls: samples.length * t.batch,
     gflops: flop / (median * 1e6),
     bestGflops: flop / (samples[0] * 1e6),
+    error: t.error,
   };
 }
 
@@ -328,21 +362,50 @@ export async function runGemmBench(options: GemmBenchOptions = {}): Promise<Gemm
     const flop = 2 * m * k * n;
     const ops: Operands = { a: randomF32(m * k, m * 7 + k), b: randomF32(k * n, k * 13 + n) };
     const row: GemmRow = { ...c, flop, results: {} };
-    const record = (who: Contender, run: () => void, result: () => ArrayLike<number>) => {
+    // Check a contender's result, then warm it up; undefined (and the reason in row) if it fails.
+    const prepare = (who: Contender, run: () => void, result: () => ArrayLike<number>): Timed | undefined => {
       try {
         run();
         const error = checkResult(form, shape, ops, result());
         if (!(error <= tolerance(k))) {
           row.results[who] = { error: `wrong result: relative error ${error.toExponential(2)} > ${tolerance(k).toExponential(2)}` };
-          return;
+          return undefined;
         }
-        row.results[who] = { ...time(run, flop, budget), error };
+        return warmUp(who, run, error, budget);
       } catch (e) {
         row.results[who] = { error: (e as Error).message };
+        return undefined;
       }
     };
+    const timeAll = (list: (Timed | undefined)[]) => {
+      const ready = list.filter((t): t is Timed => t !== undefined);
+      try {
+        timeRounds(ready, budget);
+        for (const t of ready) row.results[t.who] = summarize(t, flop);
+      } catch (e) {
+        for (const t of ready) row.results[t.who] = { error: (e as Error).message };
+      }
+    };
+    const cleanup: (() => void)[] = [];
+    const tfMatMul = (backend: 'wasm' | 'cpu'): Timed | undefined => {
+      if ('error' in tfState) return undefined;
+      const { tf } = tfState;
+      const who: Contender = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
+      const ta = form === 'tn' ? tf.tensor2d(ops.a, [k, m]) : tf.tensor2d(ops.a, [m, k]);
+      const tb = form === 'nt' ? tf.tensor2d(ops.b, [n, k]) : tf.tensor2d(ops.b, [k, n]);
+      let last: import('@tensorflow/tfjs-core').Tensor | undefined;
+      cleanup.push(() => {
+        last?.dispose();
+        ta.dispose();
+        tb.dispose();
+      });
+      return prepare(who, () => {
+        last?.dispose();
+        last = tf.matMul(ta as never, tb as never, form === 'tn', form === 'nt');
+      }, () => last!.dataSync() as Float32Array);
+    };
 
-    // neuronine
+    // neuronine, TF.js wasm and the plain-JS floor (small shapes), timed in rounds
     ours.reset();
     const pa = ours.put(ops.a), pb = ours.put(ops.b), po = ours.alloc(m * n * 4);
     const scratch = ours.alloc(ours.k.gemm_scratch_bytes({ nn: 0, nt: 1, tn: 2 }[form], m, k, n));
@@ -350,39 +413,29 @@ export async function runGemmBench(options: GemmBenchOptions = {}): Promise<Gemm
     const run = form === 'nn' ? () => kern.gemm_nn(po, pa, pb, 0, m, k, n, 0, 0, 0, scratch)
       : form === 'nt' ? () => kern.gemm_nt(po, pa, pb, m, k, n, 0, scratch)
         : () => kern.gemm_tn(po, pa, pb, 0, m, k, n, 0, scratch);
-    record('neuronine', run, () => ours.view(po, m * n));
-
-    // TF.js
+    const group = [prepare('neuronine', run, () => ours.view(po, m * n))];
     if (!('error' in tfState)) {
-      const { tf } = tfState;
-      for (const backend of ['wasm', 'cpu'] as const) {
-        const who: Contender = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
-        const problem = backend === 'wasm' ? tfState.wasm : tfState.cpu;
-        if (problem) {
-          row.results[who] = { error: problem };
-          continue;
-        }
-        if (backend === 'cpu' && options.quick && flop > 2 * 128 ** 3) continue;
-        await tf.setBackend(backend);
-        const ta = form === 'tn' ? tf.tensor2d(ops.a, [k, m]) : tf.tensor2d(ops.a, [m, k]);
-        const tb = form === 'nt' ? tf.tensor2d(ops.b, [n, k]) : tf.tensor2d(ops.b, [k, n]);
-        let last: import('@tensorflow/tfjs-core').Tensor | undefined;
-        const runTf = () => {
-          last?.dispose();
-          last = tf.matMul(ta as never, tb as never, form === 'tn', form === 'nt');
-        };
-        record(who, runTf, () => last!.dataSync() as Float32Array);
-        last?.dispose();
-        ta.dispose();
-        tb.dispose();
+      if (tfState.wasm) row.results['tfjs-wasm'] = { error: tfState.wasm };
+      else {
+        await tfState.tf.setBackend('wasm');
+        group.push(tfMatMul('wasm'));
       }
     }
-
-    // plain JS floor on small shapes
     if (flop <= 2 * 256 ** 3 && !(options.quick && flop > 2 * 128 ** 3)) {
       const out = new Float32Array(m * n);
-      record('plain-js', () => plainGemm(form, shape, ops, out), () => out);
+      group.push(prepare('plain-js', () => plainGemm(form, shape, ops, out), () => out));
     }
+    timeAll(group);
+
+    // TF.js cpu on its own (its tensors live on the cpu backend)
+    if (!('error' in tfState) && !(options.quick && flop > 2 * 128 ** 3)) {
+      if (tfState.cpu) row.results['tfjs-cpu'] = { error: tfState.cpu };
+      else {
+        await tfState.tf.setBackend('cpu');
+        timeAll([tfMatMul('cpu')]);
+      }
+    }
+    for (const f of cleanup) f();
 
     const ourRate = row.results.neuronine, theirs = row.results['tfjs-wasm'];
     if (ourRate && 'gflops' in ourRate && theirs && 'gflops' in theirs) row.ratioVsTfjsWasm = ourRate.gflops / theirs.gflops;
