@@ -38,6 +38,8 @@ const H_NESTEROV = 17;   // momentum: 1 for Nesterov
 const H_MAX_BATCH = 18;  // rows the activation buffers hold
 const H_INPUTS = 19;     // input width
 const H_METRIC = 20;     // METRIC_* of reduce.ts for the training accuracy, or METRIC_NONE
+const H_BETA1_POW = 22;  // f64 (words 22–23) β1ᵗ after H_STEP steps (adam), kept by network_update
+const H_BETA2_POW = 24;  // f64 (words 24–25) β2ᵗ
 const H_LAYER0 = 32;
 const LAYER_WORDS = 16;
 
@@ -157,8 +159,13 @@ export function network_update(plan: usize): void {
   } else {
     const beta1 = real(plan, H_BETA1);
     const beta2 = real(plan, H_BETA2);
-    const c1 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta1, <f64>t)));
-    const c2 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta2, <f64>t)));
+    // βᵗ as running products (the TS side sets them from the step count when it writes the plan)
+    const pow1 = load<f64>(plan + (<usize>H_BETA1_POW << 2)) * <f64>beta1;
+    const pow2 = load<f64>(plan + (<usize>H_BETA2_POW << 2)) * <f64>beta2;
+    store<f64>(plan + (<usize>H_BETA1_POW << 2), pow1);
+    store<f64>(plan + (<usize>H_BETA2_POW << 2), pow2);
+    const c1 = <f32>(1.0 / (1.0 - pow1));
+    const c2 = <f32>(1.0 / (1.0 - pow2));
     adam_update(params, grads, ptr(plan, H_STATE1), ptr(plan, H_STATE2), count, lr, beta1, beta2,
       real(plan, H_EPSILON), c1, c2, decay);
   }

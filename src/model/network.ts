@@ -15,7 +15,7 @@ import type { ResolvedSpec } from './spec.js';
 const H = {
   layers: 0, loss: 1, input: 2, target: 3, scratch: 4, params: 5, grads: 6, paramCount: 7,
   optimizer: 8, state1: 9, state2: 10, step: 11, lr: 12, beta1: 13, beta2: 14, epsilon: 15,
-  decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20,
+  decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, beta1Pow: 22, beta2Pow: 24,
 } as const;
 const LAYER0 = 32;
 const LAYER_WORDS = 16;
@@ -141,6 +141,15 @@ export class Network {
     this.setReal(H.epsilon, o.epsilon);
     this.setReal(H.decay, o.weightDecay);
     this.setWord(H.nesterov, o.nesterov ? 1 : 0);
+    this.writeBetaPowers();
+  }
+
+  /** Adam's β1ᵗ and β2ᵗ for the current step count (f64; the driver multiplies them on per step). */
+  private writeBetaPowers(): void {
+    const o = this.spec.optimizer;
+    const f64 = new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2);
+    f64[0] = Math.pow(Math.fround(o.beta1), this.step);
+    f64[1] = Math.pow(Math.fround(o.beta2), this.step);
   }
 
   /**
@@ -162,6 +171,7 @@ export class Network {
   }
   set step(value: number) {
     this.setWord(H.step, value);
+    this.writeBetaPowers();
   }
 
   /** Address of the input batch buffer (maxBatch, inputs) and the target batch buffer. */
