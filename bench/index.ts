@@ -4,12 +4,13 @@
  * npm scripts rebuild the release kernels first, so the numbers are those of the source tree.
  * Prints the machine, then every question in turn — GEMM (bench/gemm.ts, when present),
  * training, inference, scaling, and where neuronine's own time goes (per-kernel profile) — and
- * writes bench/results/*.json and the scaling SVGs.
+ * writes bench/results/*.json, the scaling SVGs and summary.md; a full run of every part also
+ * refreshes the tables in docs/benchmarks.md.
  *
  *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile]
  */
 import os from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describeMachine, fmtRate, fmtRatio, FULL, machine, parseArgs, QUICK, writeResult } from './peers/harness.js';
 import { probeThreaded } from './peers/tfjs.js';
 import { runTrain } from './train.js';
@@ -53,7 +54,27 @@ const train = wants('train') ? await runTrain(budget, { machine: m, threaded }) 
 const inference = wants('inference') ? await runInference(budget, { machine: m }) : undefined;
 const scaling = wants('scaling') ? await runScaling(budget, { machine: m }) : undefined;
 const profile = wants('profile') ? await runProfile(quick) : undefined;
-console.log(`wrote ${writeResult('summary.md', summary())}`);
+const markdown = summary();
+console.log(`wrote ${writeResult('summary.md', markdown)}`);
+if (!quick && only.length === 0) refreshDocs(markdown);
+
+/**
+ * A full run of every part rewrites the tables of docs/benchmarks.md between its markers
+ * (results:begin/end, profile:begin/end); the prose around them is written by hand.
+ */
+function refreshDocs(text: string): void {
+  const docs = new URL('../docs/benchmarks.md', import.meta.url);
+  if (!existsSync(docs)) return;
+  const at = text.indexOf('**Train'), profileAt = text.indexOf('**Profile');
+  if (at < 0 || profileAt < 0) return;
+  const results = `${text.slice(0, text.indexOf('\n')).trim()}\n\n${text.slice(at, profileAt).trim()}\n`;
+  const profileText = `${text.slice(profileAt).trim()}\n`;
+  let doc = readFileSync(docs, 'utf8');
+  doc = doc.replace(/<!-- results:begin -->[\s\S]*?<!-- results:end -->/, () => `<!-- results:begin -->\n${results}<!-- results:end -->`);
+  doc = doc.replace(/<!-- profile:begin -->[\s\S]*?<!-- profile:end -->/, () => `<!-- profile:begin -->\n${profileText}<!-- profile:end -->`);
+  writeFileSync(docs, doc);
+  console.log('updated the tables in docs/benchmarks.md');
+}
 
 /** The run as Markdown tables, for docs/benchmarks.md. */
 function summary(): string {
