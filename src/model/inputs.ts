@@ -12,8 +12,11 @@ import type { LossName } from './spec.js';
 export interface Features {
   rows: number;
   cols: number;
-  /** Copies the values into `dst` from index `at`, checking each; throws on the first bad one. */
-  copyTo(dst: Float32Array, at: number): void;
+  /**
+   * Copies the values into `dst` from index `at`, checking each; throws on the first bad one.
+   * `allFinite` may supply a faster check of the copied range (the wasm kernel, for memory views).
+   */
+  copyTo(dst: Float32Array, at: number, allFinite?: FiniteCheck): void;
   /** Whether the caller gave rows as nested arrays (predict then answers in kind). */
   nested: boolean;
 }
@@ -33,16 +36,30 @@ export function isMatrix(x: unknown): x is Matrix {
     && typeof (x as Matrix).rows === 'number' && typeof (x as Matrix).cols === 'number';
 }
 
+/** Whether `length` floats from index `start` of the destination are all finite (a fast check). */
+export type FiniteCheck = (start: number, length: number) => boolean;
+
+function allFiniteJS(dst: Float32Array, start: number, length: number): boolean {
+  let acc = 0;
+  for (let i = start; i < start + length; i++) acc += dst[i] - dst[i];
+  return acc === 0;
+}
+
 function flatFeatures(where: string, data: ArrayLike<number>, rows: number, cols: number): Features {
   return {
     rows, cols, nested: false,
-    copyTo(dst, at) {
-      for (let i = 0; i < rows * cols; i++) {
-        const v = data[i];
-        if (!Number.isFinite(v)) {
-          throw new RangeError(`${where}: row ${Math.floor(i / cols)}, column ${i % cols} (data[${i}]) is ${v}; expected a finite number`);
+    // a typed array is copied in bulk (converting to float32) and then checked in one pass;
+    // only when the check fails is the first bad value searched for the message
+    copyTo(dst, at, allFinite = (start, length) => allFiniteJS(dst, start, length)) {
+      const count = rows * cols;
+      const source = data as Float32Array;
+      dst.set(source.length === count ? source : source.subarray(0, count), at);
+      if (allFinite(at, count)) return;
+      for (let i = 0; i < count; i++) {
+        if (!Number.isFinite(dst[at + i])) {
+          const v = data[i];
+          throw new RangeError(`${where}: row ${Math.floor(i / cols)}, column ${i % cols} (data[${i}]) is ${v}; expected a finite number${Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
         }
-        dst[at + i] = v;
       }
     },
   };
@@ -69,10 +86,12 @@ export function readFeatures(where: string, x: unknown, cols: number): Features 
           }
           for (let c = 0; c < cols; c++) {
             const v = (row as ArrayLike<unknown>)[c];
-            if (typeof v !== 'number' || !Number.isFinite(v)) {
-              throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number`);
+            const index = at + r * cols + c;
+            if (typeof v === 'number') dst[index] = v;
+            // the stored float32 is checked: a finite double beyond ±3.4e38 becomes Infinity
+            if (typeof v !== 'number' || !Number.isFinite(dst[index])) {
+              throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
             }
-            dst[at + r * cols + c] = v;
           }
         }
       },
@@ -104,8 +123,8 @@ export interface Targets {
 }
 
 function checkTarget(where: string, v: unknown, loss: LossName, r: number, c: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number`);
+  if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+    throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
   }
   if (loss === 'binaryCrossEntropy' && (v < 0 || v > 1)) {
     throw new RangeError(`${where}: row ${r}, column ${c} is ${v}; loss 'binaryCrossEntropy' needs targets in [0, 1]`);

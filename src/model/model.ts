@@ -376,7 +376,7 @@ export class Model {
       f32.set(staged.x.subarray(0, trainRows * inputs), net.trainX >> 2);
       f32.set(staged.y.subarray(0, trainRows * outputs), net.trainY >> 2);
     } else {
-      train.features.copyTo(f32, net.trainX >> 2);
+      train.features.copyTo(f32, net.trainX >> 2, net.finiteCheck);
       train.targets.copyTo(f32, net.trainY >> 2);
     }
     net.metric = this.metricFor(all.targets.kind);
@@ -522,7 +522,7 @@ export class Model {
     const features = readFeatures(`${where}: x`, input, this.spec.inputs);
     net.ensureBatch(1);
     net.ensureEval(features.rows);
-    features.copyTo(net.ws.f32, net.evalX >> 2);
+    features.copyTo(net.ws.f32, net.evalX >> 2, net.finiteCheck);
     net.k.network_predict(net.plan, net.evalX, net.evalOut, features.rows);
     return features;
   }
@@ -588,7 +588,7 @@ export class Model {
     net.ensureBatch(1);
     net.ensureEval(features.rows);
     const f32 = net.ws.f32;
-    features.copyTo(f32, net.evalX >> 2);
+    features.copyTo(f32, net.evalX >> 2, net.finiteCheck);
     targets.copyTo(f32, net.evalY >> 2);
     const saved = net.metric;
     net.metric = this.metricFor(targets.kind);

@@ -41,7 +41,9 @@ describe('allocation', () => {
     expect(model.steps).toBe(2000);
     // one single-batch run to measure the step time, then one run for the other 999 batches
     expect(calls.get('network_train_batches')).toBe(2);
-    expect([...calls.keys()].sort()).toEqual(['network_train_batches']);
+    // and one check that the copied-in training rows are finite
+    expect([...calls.keys()].sort()).toEqual(['all_finite', 'network_train_batches']);
+    expect(calls.get('all_finite')).toBe(1);
     expect(model.memoryBytes).toBe(bytes);
   });
 });
