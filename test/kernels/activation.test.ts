@@ -22,6 +22,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_CODES } from '../../src/runtime/abi.js';
 import { Arena, BUILDS } from '../helpers/wasm.js';
+import { SENTINEL, atMemoryEnd, guardDamage, guarded } from '../helpers/guards.js';
 import { activate, activateBackward, randomArray, type ActivationName } from '../reference.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129];
@@ -44,44 +45,6 @@ const CASES: Case[] = [
   { name: 'sigmoid', kind: 'sigmoid', alpha: 0 },
   { name: 'tanh', kind: 'tanh', alpha: 0 },
 ];
-
-// ---------------------------------------------------------------------------------------------
-// Memory helpers: guarded blocks and blocks that end at the end of memory.
-
-const GUARD = 8; // floats on each side of a guarded block (keeps 16-byte alignment)
-const SENTINEL = 0x7fc0dead; // a NaN with a payload no kernel produces
-
-/** A block of `len` floats holding `values` (if given) with sentinel words on both sides. */
-function guarded(arena: Arena, len: number, values?: ArrayLike<number>): number {
-  const base = arena.alloc(len + 2 * GUARD, 0);
-  const words = new Uint32Array(arena.k.memory.buffer, base, len + 2 * GUARD);
-  words.fill(SENTINEL);
-  const address = base + GUARD * 4;
-  if (values) arena.f32(address, len).set(values);
-  return address;
-}
-
-/** Descriptions of the guard words around a guarded block that were overwritten. */
-function guardDamage(arena: Arena, address: number, len: number, what: string): string[] {
-  const words = new Uint32Array(arena.k.memory.buffer, address - GUARD * 4, len + 2 * GUARD);
-  const damage: string[] = [];
-  for (let g = 0; g < GUARD; g++) {
-    if (words[g] !== SENTINEL) damage.push(`${what}[${g - GUARD}] overwritten`);
-    if (words[GUARD + len + g] !== SENTINEL) damage.push(`${what}[${len + g}] overwritten (past the end)`);
-  }
-  return damage;
-}
-
-/**
- * Places `values` so that they end at the last byte of linear memory: a vector load past their
- * end traps. Call after every other allocation of the arena.
- */
-function atMemoryEnd(arena: Arena, values: ArrayLike<number>): number {
-  arena.k.memory.grow(1 + Math.ceil((values.length * 4) / 65536));
-  const address = arena.k.memory.buffer.byteLength - values.length * 4;
-  arena.f32(address, values.length).set(values);
-  return address;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Comparison: a list of readable mismatches (empty when all is well), so that a failure names

@@ -14,6 +14,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Arena, BUILDS } from '../helpers/wasm.js';
+import { atMemoryEnd, guardDamage, guarded } from '../helpers/guards.js';
 import { randomArray } from '../reference.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 1000];
@@ -93,37 +94,6 @@ function step64(h: Hyper, st: State, g: ArrayLike<number>, t: number): [Float64A
     }
   }
   return scale;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Memory helpers.
-
-const GUARD = 8;
-const SENTINEL = 0x7fc0dead;
-
-function guarded(arena: Arena, len: number, values?: ArrayLike<number>): number {
-  const base = arena.alloc(len + 2 * GUARD, 0);
-  new Uint32Array(arena.k.memory.buffer, base, len + 2 * GUARD).fill(SENTINEL);
-  const address = base + GUARD * 4;
-  if (values) arena.f32(address, len).set(values);
-  return address;
-}
-
-function guardDamage(arena: Arena, address: number, len: number, what: string): string[] {
-  const words = new Uint32Array(arena.k.memory.buffer, address - GUARD * 4, len + 2 * GUARD);
-  const damage: string[] = [];
-  for (let g = 0; g < GUARD; g++) {
-    if (words[g] !== SENTINEL) damage.push(`${what}[${g - GUARD}] overwritten`);
-    if (words[GUARD + len + g] !== SENTINEL) damage.push(`${what}[${len + g}] overwritten (past the end)`);
-  }
-  return damage;
-}
-
-function atMemoryEnd(arena: Arena, values: ArrayLike<number>): number {
-  arena.k.memory.grow(1 + Math.ceil((values.length * 4) / 65536));
-  const address = arena.k.memory.buffer.byteLength - values.length * 4;
-  arena.f32(address, values.length).set(values);
-  return address;
 }
 
 function mismatches(label: string, got: ArrayLike<number>, want: ArrayLike<number>, scale: ArrayLike<number>,
