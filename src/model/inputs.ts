@@ -143,7 +143,8 @@ function indexTargets(where: string, y: ArrayLike<unknown>, outputs: number): Ta
       for (let r = 0; r < y.length; r++) {
         const v = y[r];
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= outputs) {
-          throw new RangeError(`${where}: row ${r} is ${describe(v)}; expected a class index, an integer from 0 to ${outputs - 1} (the output layer has ${outputs} units)`);
+          const hint = typeof v === 'string' ? '; to train on label strings, encode them first: fromArrays(x, labels) gives class indices and keeps the labels' : '';
+          throw new RangeError(`${where}: row ${r} is ${describe(v)}; expected a class index, an integer from 0 to ${outputs - 1} (the output layer has ${outputs} units)${hint}`);
         }
         dst[at + r * outputs + v] = 1;
       }

@@ -50,6 +50,7 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     ['Infinity in x', (m) => m.fitSync([[0, 1, 2], [1, 0, 2], [2, 1, Infinity], [0, 0, 1]], y), /x: row 2, column 2 is Infinity/, RangeError],
     ['NaN in one-hot y', (m) => m.fitSync(x, [[1, 0], [0, 1], [NaN, 1], [1, 0]]), /y: row 2, column 0 is NaN/, RangeError],
     ['class index too large', (m) => m.fitSync(x, [0, 1, 2, 0]), /y: row 2 is 2; expected a class index, an integer from 0 to 1 \(the output layer has 2 units\)/, RangeError],
+    ['label strings', (m) => m.fitSync(x, ['cat', 'dog', 'dog', 'cat'] as never), /y: row 0 is the string 'cat'; expected a class index, .*encode them first: fromArrays\(x, labels\)/, RangeError],
     ['class index negative', (m) => m.fitSync(x, [0, -1, 1, 0]), /y: row 1 is -1; expected a class index/, RangeError],
     ['class index fractional', (m) => m.fitSync(x, [0, 0.5, 1, 0]), /y: row 1 is 0\.5; expected a class index/, RangeError],
     ['target row not summing to 1', (m) => m.fitSync(x, [[1, 0], [0, 1], [0.5, 0.3], [1, 0]]), /y: row 2 sums to 0\.8\d*; loss 'crossEntropy' needs each target row to sum to 1/, RangeError],
