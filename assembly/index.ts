@@ -4,7 +4,7 @@
 export { gemm_nn, gemm_nt, gemm_tn, gemm_scratch_bytes } from './gemm';
 export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
 export { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss } from './loss';
-export { column_sums, all_finite, count_correct } from './reduce';
+export { column_sums, all_finite, max_abs, count_correct } from './reduce';
 export { sgd_update, momentum_update, adam_update } from './optimizer';
 export {
   network_forward, network_loss, network_backward, network_update, network_train_step,

@@ -14,7 +14,7 @@ import { activation_backward, softmax_forward, softmax_backward } from './activa
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss,
   LOSS_MSE, LOSS_CROSS_ENTROPY } from './loss';
 import { sgd_update, momentum_update, adam_update } from './optimizer';
-import { all_finite, count_correct, METRIC_NONE } from './reduce';
+import { max_abs, count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID } from './simd';
 
 const H_LAYERS = 0;      // number of layers
@@ -38,6 +38,7 @@ const H_NESTEROV = 17;   // momentum: 1 for Nesterov
 const H_MAX_BATCH = 18;  // rows the activation buffers hold
 const H_INPUTS = 19;     // input width
 const H_METRIC = 20;     // METRIC_* of reduce.ts for the training accuracy, or METRIC_NONE
+const H_STATUS = 21;     // how the last training step ended: STEP_* below
 const H_BETA1_POW = 22;  // f64 (words 22–23) β1ᵗ after H_STEP steps (adam), kept by network_update
 const H_BETA2_POW = 24;  // f64 (words 24–25) β2ᵗ
 const H_LAYER0 = 32;
@@ -53,6 +54,14 @@ const L_DWEIGHT = 6;
 const L_DBIAS = 7;
 const L_OUTPUT = 8;      // A_i (max_batch, out)
 const L_DOUTPUT = 9;     // DA_i (max_batch, out)
+
+const STEP_OK = 0;
+const STEP_LOSS_NOT_FINITE = 1;     // the loss was NaN or ±Infinity
+const STEP_GRADIENT_NOT_FINITE = 2; // a gradient was NaN or ±Infinity
+const STEP_TOO_LARGE = 3;           // the update would move weights by more than STEP_LIMIT
+// A step that moves a weight by more than this has diverged: refusing it keeps the weights
+// finite (float32 overflows at 3.4e38). For Adam the limit is on g², which the second moment holds.
+const STEP_LIMIT: f64 = 1e30;
 
 const OPT_SGD = 0;
 const OPT_MOMENTUM = 1;
@@ -172,15 +181,28 @@ export function network_update(plan: usize): void {
 }
 
 // One training step on the m rows already in the input and target buffers. Returns the batch
-// loss; a non-finite loss or gradient returns NaN/±Infinity with the parameters untouched.
+// loss and sets the plan's status word; unless the status is STEP_OK the parameters and the
+// optimizer state are untouched.
 export function network_train_step(plan: usize, m: i32): f64 {
   const input = ptr(plan, H_INPUT);
   network_forward(plan, input, m);
   const loss = network_loss(plan, ptr(plan, H_TARGET), m, 1);
-  if (!isFinite(loss)) return loss;
-  network_backward(plan, input, m);
-  if (!all_finite(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT))) return NaN;
-  network_update(plan);
+  let status = STEP_OK;
+  if (!isFinite(loss)) {
+    status = STEP_LOSS_NOT_FINITE;
+  } else {
+    network_backward(plan, input, m);
+    const gmax = <f64>max_abs(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
+    const kind = word(plan, H_OPTIMIZER);
+    // the largest move a weight could make: lr·g, growing to lr·g/(1 − μ) with momentum
+    const lr = <f64>real(plan, H_LR);
+    const reach = kind == OPT_ADAM ? gmax * gmax
+      : kind == OPT_MOMENTUM ? lr * gmax / (1.0 - <f64>real(plan, H_BETA1)) : lr * gmax;
+    if (!isFinite(gmax)) status = STEP_GRADIENT_NOT_FINITE;
+    else if (!(reach <= STEP_LIMIT)) status = STEP_TOO_LARGE;
+    else network_update(plan);
+  }
+  store<i32>(plan + (<usize>H_STATUS << 2), status);
   return loss;
 }
 
@@ -189,8 +211,8 @@ export function network_train_step(plan: usize, m: i32): f64 {
 // rows order[b·batch …] (the last batch may be short). Writes each batch loss (f32) to
 // losses[b] and, unless the plan's metric is METRIC_NONE, the count of right predictions made
 // by the forward pass (before the update) to correct[b] (i32). Returns how many batches ran;
-// fewer than `count` means batch first + returned value had a non-finite loss or gradient and
-// left the parameters as they were.
+// fewer than `count` means batch first + returned value was refused (the plan's status word
+// says why) and left the parameters as they were.
 export function network_train_batches(plan: usize, x: usize, y: usize, order: usize, rows: i32,
   batch: i32, first: i32, count: i32, losses: usize, correct: usize): i32 {
   const inputs = word(plan, H_INPUTS);
@@ -212,7 +234,7 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
     }
     const loss = network_train_step(plan, m);
     store<f32>(losses + (<usize>b << 2), <f32>loss);
-    if (!isFinite(loss)) return c;
+    if (word(plan, H_STATUS) != STEP_OK) return c;
     // the output buffer still holds this batch's forward pass: the update does not touch it
     if (metric != METRIC_NONE) store<i32>(correct + (<usize>b << 2), count_correct(pred, target, m, outputs, metric));
   }

@@ -68,6 +68,18 @@ export function all_finite(inp: usize, len: i32): i32 {
   return i32(acc == 0);
 }
 
+// max |x| over len values; NaN when any value is NaN (f32x4.max propagates it), +Infinity when
+// any is infinite.
+export function max_abs(inp: usize, len: i32): f32 {
+  let vmax = f32x4.splat(0.0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) vmax = f32x4.max(vmax, f32x4.abs(v128.load(inp + (<usize>i << 2))));
+  let m = max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
+    max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+  for (; i < len; i++) m = max<f32>(m, abs<f32>(load<f32>(inp + (<usize>i << 2))));
+  return m;
+}
+
 export const METRIC_NONE: i32 = -1;
 export const METRIC_ARGMAX: i32 = 0;    // a row is right when argmax(pred) == argmax(target)
 export const METRIC_THRESHOLD: i32 = 1; // an element is right when (pred ≥ 0.5) == (target ≥ 0.5)

@@ -159,7 +159,7 @@ export class Model {
     this.spec = spec;
     this.net = new Network(kernels, spec);
     // a stream of its own, so that init and shuffling do not depend on each other
-    this.shuffleRng = createRng(spec.seed + 0x9e3779b9);
+    this.shuffleRng = createRng((createRng(spec.seed).uint32() ^ 0x9e3779b9) >>> 0);
     initialiseWeights(spec.layers, spec.init, spec.seed, this.layerViews());
   }
 
@@ -209,8 +209,8 @@ export class Model {
     const net = this.network('weights');
     const f32 = net.ws.f32;
     return this.spec.layers.map((layer, i) => ({
-      weight: f32.subarray(net.blocks[i].weight >> 2, (net.blocks[i].weight >> 2) + layer.inputs * layer.units),
-      bias: f32.subarray(net.blocks[i].bias >> 2, (net.blocks[i].bias >> 2) + layer.units),
+      weight: f32.subarray(net.blocks[i].weight >>> 2, (net.blocks[i].weight >>> 2) + layer.inputs * layer.units),
+      bias: f32.subarray(net.blocks[i].bias >>> 2, (net.blocks[i].bias >>> 2) + layer.units),
     }));
   }
 
@@ -368,16 +368,16 @@ export class Model {
     }
 
     // plan memory (larger only), then copy the training rows in, checking every value
-    net.ensureBatch(batchSize);
+    net.ensureBatch(Math.min(batchSize, trainRows));
     const batches = Math.ceil(trainRows / batchSize);
     net.ensureTrain(trainRows, batches);
     const f32 = net.ws.f32;
     if (staged) {
-      f32.set(staged.x.subarray(0, trainRows * inputs), net.trainX >> 2);
-      f32.set(staged.y.subarray(0, trainRows * outputs), net.trainY >> 2);
+      f32.set(staged.x.subarray(0, trainRows * inputs), net.trainX >>> 2);
+      f32.set(staged.y.subarray(0, trainRows * outputs), net.trainY >>> 2);
     } else {
-      train.features.copyTo(f32, net.trainX >> 2, net.finiteCheck);
-      train.targets.copyTo(f32, net.trainY >> 2);
+      train.features.copyTo(f32, net.trainX >>> 2, net.finiteCheck);
+      train.targets.copyTo(f32, net.trainY >>> 2);
     }
     net.metric = this.metricFor(all.targets.kind);
     if (pipeline) this.pipeline = pipeline;
@@ -411,7 +411,7 @@ export class Model {
     return (function* (): Generator<'yield' | boolean | Promise<void | boolean>, History, boolean | undefined> {
       let chunk = 1;
       for (let epoch = 0; epoch < epochs; epoch++) {
-        const order = net.ws.i32.subarray(net.order >> 2, (net.order >> 2) + rows);
+        const order = net.ws.i32.subarray(net.order >>> 2, (net.order >>> 2) + rows);
         for (let i = 0; i < rows; i++) order[i] = i;
         if (options.shuffle !== false) {
           for (let i = rows - 1; i > 0; i--) {
@@ -435,8 +435,8 @@ export class Model {
             for (let b = first; b < first + count; b++) {
               const size = Math.min(batchSize, rows - b * batchSize);
               // views are read per batch: a callback may grow memory (evaluate on more rows)
-              const logs: BatchLogs = { epoch, batch: b, size, loss: net.ws.f32[(net.losses >> 2) + b] };
-              if (metric !== 'none') logs.accuracy = net.ws.i32[(net.correct >> 2) + b] / (size * perRowHits);
+              const logs: BatchLogs = { epoch, batch: b, size, loss: net.ws.f32[(net.losses >>> 2) + b] };
+              if (metric !== 'none') logs.accuracy = net.ws.i32[(net.correct >>> 2) + b] / (size * perRowHits);
               options.onBatchEnd(b, logs);
             }
           }
@@ -452,8 +452,8 @@ export class Model {
         let lossSum = 0, hits = 0;
         for (let b = 0; b < batches; b++) {
           const size = Math.min(batchSize, rows - b * batchSize);
-          lossSum += f32[(net.losses >> 2) + b] * size;
-          hits += i32[(net.correct >> 2) + b];
+          lossSum += f32[(net.losses >>> 2) + b] * size;
+          hits += i32[(net.correct >>> 2) + b];
         }
         const logs: EpochLogs = { epoch, loss: lossSum / rows, seconds, samplesPerSecond: rows / Math.max(seconds, 1e-9) };
         if (metric !== 'none') logs.accuracy = hits / (rows * perRowHits);
@@ -482,9 +482,12 @@ export class Model {
   }
 
   private failed(net: Network, epoch: number, batch: number, batches: number): never {
-    const loss = net.ws.f32[(net.losses >> 2) + batch];
-    const what = Number.isFinite(loss) ? 'a gradient' : `the loss (${loss})`;
-    throw new Error(`fit: ${what} stopped being finite at epoch ${epoch + 1}, batch ${batch + 1} of ${batches}; `
+    const loss = net.ws.f32[(net.losses >>> 2) + batch];
+    const status = net.status;
+    const what = status === 'loss' ? `the loss became ${loss}`
+      : status === 'gradient' ? `a gradient stopped being finite (the loss was ${loss})`
+        : `the update grew too large (a weight would move by more than 1e30${this.spec.optimizer.type === 'adam' ? ', or a squared gradient would overflow Adam\'s second moment' : ''})`;
+    throw new Error(`fit: ${what} at epoch ${epoch + 1}, batch ${batch + 1} of ${batches}; training stopped and `
       + `the weights are left as they were before that step. Scale the inputs (standardise them, e.g. trainTestSplit(data, { scale: 'standard' })) `
       + `or lower the learning rate (now ${this.spec.optimizer.learningRate}).`);
   }
@@ -494,8 +497,8 @@ export class Model {
     net.ensureBatch(1);
     net.ensureEval(rows);
     const f32 = net.ws.f32;
-    f32.set(x, net.evalX >> 2);
-    f32.set(y, net.evalY >> 2);
+    f32.set(x, net.evalX >>> 2);
+    f32.set(y, net.evalY >>> 2);
     return this.scoreEval(net, rows);
   }
 
@@ -522,7 +525,7 @@ export class Model {
     const features = readFeatures(`${where}: x`, input, this.spec.inputs);
     net.ensureBatch(1);
     net.ensureEval(features.rows);
-    features.copyTo(net.ws.f32, net.evalX >> 2, net.finiteCheck);
+    features.copyTo(net.ws.f32, net.evalX >>> 2, net.finiteCheck);
     net.k.network_predict(net.plan, net.evalX, net.evalOut, features.rows);
     return features;
   }
@@ -542,7 +545,7 @@ export class Model {
     const features = this.forward('predict', x);
     const net = this.network('predict');
     const n = this.outputs;
-    const start = net.evalOut >> 2;
+    const start = net.evalOut >>> 2;
     const data = net.ws.f32.slice(start, start + features.rows * n);
     if (!features.nested && (isMatrix(x) || ArrayBuffer.isView(x))) return { rows: features.rows, cols: n, data };
     const out: number[][] = new Array(features.rows);
@@ -562,7 +565,7 @@ export class Model {
     const net = this.network('predictClass');
     const n = this.outputs;
     const f32 = net.ws.f32;
-    const start = net.evalOut >> 2;
+    const start = net.evalOut >>> 2;
     const out: (number | string)[] = new Array(features.rows);
     for (let r = 0; r < features.rows; r++) {
       let best = 0;
@@ -588,8 +591,8 @@ export class Model {
     net.ensureBatch(1);
     net.ensureEval(features.rows);
     const f32 = net.ws.f32;
-    features.copyTo(f32, net.evalX >> 2, net.finiteCheck);
-    targets.copyTo(f32, net.evalY >> 2);
+    features.copyTo(f32, net.evalX >>> 2, net.finiteCheck);
+    targets.copyTo(f32, net.evalY >>> 2);
     const saved = net.metric;
     net.metric = this.metricFor(targets.kind);
     try {

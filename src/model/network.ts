@@ -15,7 +15,7 @@ import type { ResolvedSpec } from './spec.js';
 const H = {
   layers: 0, loss: 1, input: 2, target: 3, scratch: 4, params: 5, grads: 6, paramCount: 7,
   optimizer: 8, state1: 9, state2: 10, step: 11, lr: 12, beta1: 13, beta2: 14, epsilon: 15,
-  decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, beta1Pow: 22, beta2Pow: 24,
+  decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, status: 21, beta1Pow: 22, beta2Pow: 24,
 } as const;
 const LAYER0 = 32;
 const LAYER_WORDS = 16;
@@ -94,13 +94,17 @@ export class Network {
       });
     }
     this.writeFixedPlan();
+    // Adam's β1ᵗ and β2ᵗ (f64) for moments of age 0; the driver multiplies them on every step.
+    // They follow the moments, not the step count: a loaded model keeps its steps but starts
+    // with fresh moments, so its bias correction starts afresh too.
+    new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2).fill(1);
   }
 
   private setWord(index: number, value: number): void {
-    this.ws.i32[(this.plan >> 2) + index] = value;
+    this.ws.i32[(this.plan >>> 2) + index] = value;
   }
   private setReal(index: number, value: number): void {
-    this.ws.f32[(this.plan >> 2) + index] = value;
+    this.ws.f32[(this.plan >>> 2) + index] = value;
   }
   private layerWord(i: number, field: number, value: number): void {
     this.setWord(LAYER0 + LAYER_WORDS * i + field, value);
@@ -123,7 +127,7 @@ export class Network {
       this.layerWord(i, L.in, layer.inputs);
       this.layerWord(i, L.out, layer.units);
       this.layerWord(i, L.activation, ACTIVATION_CODES[layer.activation]);
-      this.ws.f32[(this.plan >> 2) + LAYER0 + LAYER_WORDS * i + L.alpha] = layer.alpha;
+      this.ws.f32[(this.plan >>> 2) + LAYER0 + LAYER_WORDS * i + L.alpha] = layer.alpha;
       const b = this.blocks[i];
       this.layerWord(i, L.weight, b.weight);
       this.layerWord(i, L.bias, b.bias);
@@ -144,15 +148,6 @@ export class Network {
     this.setReal(H.epsilon, o.epsilon);
     this.setReal(H.decay, o.weightDecay);
     this.setWord(H.nesterov, o.nesterov ? 1 : 0);
-    this.writeBetaPowers();
-  }
-
-  /** Adam's β1ᵗ and β2ᵗ for the current step count (f64; the driver multiplies them on per step). */
-  private writeBetaPowers(): void {
-    const o = this.spec.optimizer;
-    const f64 = new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2);
-    f64[0] = Math.pow(Math.fround(o.beta1), this.step);
-    f64[1] = Math.pow(Math.fround(o.beta2), this.step);
   }
 
   /**
@@ -161,28 +156,32 @@ export class Network {
    * (regression).
    */
   get metric(): keyof typeof METRIC_CODES {
-    const code = this.ws.i32[(this.plan >> 2) + H.metric];
+    const code = this.ws.i32[(this.plan >>> 2) + H.metric];
     return code === METRIC_CODES.argmax ? 'argmax' : code === METRIC_CODES.threshold ? 'threshold' : 'none';
   }
   set metric(kind: keyof typeof METRIC_CODES) {
     this.setWord(H.metric, METRIC_CODES[kind]);
   }
 
+  /** How the last training step ended (STEP_* of assembly/network.ts). */
+  get status(): 'ok' | 'loss' | 'gradient' | 'tooLarge' {
+    return (['ok', 'loss', 'gradient', 'tooLarge'] as const)[this.ws.i32[(this.plan >>> 2) + H.status]];
+  }
+
   /** Optimizer steps taken so far. */
   get step(): number {
-    return this.ws.i32[(this.plan >> 2) + H.step];
+    return this.ws.i32[(this.plan >>> 2) + H.step];
   }
   set step(value: number) {
     this.setWord(H.step, value);
-    this.writeBetaPowers();
   }
 
   /** Address of the input batch buffer (maxBatch, inputs) and the target batch buffer. */
   get inputBatch(): number {
-    return this.ws.i32[(this.plan >> 2) + H.input];
+    return this.ws.i32[(this.plan >>> 2) + H.input] >>> 0;
   }
   get targetBatch(): number {
-    return this.ws.i32[(this.plan >> 2) + H.target];
+    return this.ws.i32[(this.plan >>> 2) + H.target] >>> 0;
   }
 
   /** Makes the batch buffers hold at least `rows` rows; discards the data areas if it must grow. */
@@ -190,19 +189,26 @@ export class Network {
     const want = Math.max(rows, MIN_PLANNED_BATCH);
     if (want <= this.maxBatch) return;
     const { ws, spec, k } = this;
-    ws.releaseTo(this.fixedEnd);
-    let scratch = 0;
-    spec.layers.forEach((layer, i) => {
-      this.layerWord(i, L.output, ws.reserveFloats(want * layer.units, `layer ${i} outputs`));
-      this.layerWord(i, L.doutput, ws.reserveFloats(want * layer.units, `layer ${i} gradients`));
+    let scratch = 16;
+    const sizes: number[] = [];
+    for (const layer of spec.layers) {
+      sizes.push(want * layer.units * 4, want * layer.units * 4);
       scratch = Math.max(scratch,
         k.gemm_scratch_bytes(GEMM_FORMS.nn, want, layer.inputs, layer.units),
         k.gemm_scratch_bytes(GEMM_FORMS.tn, layer.inputs, want, layer.units),
         k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
+    }
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, scratch);
+    // all or nothing: nothing below changes unless every block fits
+    const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
+    spec.layers.forEach((_, i) => {
+      this.layerWord(i, L.output, at[2 * i]);
+      this.layerWord(i, L.doutput, at[2 * i + 1]);
     });
-    this.setWord(H.input, ws.reserveFloats(want * spec.inputs, 'the input batch'));
-    this.setWord(H.target, ws.reserveFloats(want * this.outputs, 'the target batch'));
-    this.setWord(H.scratch, ws.reserve(Math.max(scratch, 16), 'GEMM scratch'));
+    const n = spec.layers.length;
+    this.setWord(H.input, at[2 * n]);
+    this.setWord(H.target, at[2 * n + 1]);
+    this.setWord(H.scratch, at[2 * n + 2]);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;
     this.batchEnd = this.trainEnd = ws.mark();
@@ -213,26 +219,19 @@ export class Network {
   /** Makes the training area hold `rows` rows in `batches` batches; discards the evaluation area if it must grow. */
   ensureTrain(rows: number, batches: number): void {
     if (rows <= this.trainRows && batches <= this.trainRows) return;
-    const { ws } = this;
-    ws.releaseTo(this.batchEnd);
-    this.trainX = ws.reserveFloats(rows * this.spec.inputs, 'the training inputs');
-    this.trainY = ws.reserveFloats(rows * this.outputs, 'the training targets');
-    this.order = ws.reserveFloats(rows, 'the batch order');
-    this.losses = ws.reserveFloats(Math.max(batches, rows), 'the batch losses');
-    this.correct = ws.reserveFloats(Math.max(batches, rows), 'the batch hit counts');
-    this.trainRows = rows;
-    this.trainEnd = ws.mark();
-    this.evalRows = 0;
+    const { spec } = this;
+    const perBatch = Math.max(batches, rows) * 4;
+    const [x, y, order, losses, correct] = this.ws.layout(this.batchEnd,
+      [rows * spec.inputs * 4, rows * this.outputs * 4, rows * 4, perBatch, perBatch], `${rows} training rows`);
+    Object.assign(this, { trainX: x, trainY: y, order, losses, correct, trainRows: rows, evalRows: 0 });
+    this.trainEnd = this.ws.mark();
   }
 
   /** Makes the evaluation area hold `rows` rows. */
   ensureEval(rows: number): void {
     if (rows <= this.evalRows) return;
-    const { ws } = this;
-    ws.releaseTo(this.trainEnd);
-    this.evalX = ws.reserveFloats(rows * this.spec.inputs, 'the evaluation inputs');
-    this.evalY = ws.reserveFloats(rows * this.outputs, 'the evaluation targets');
-    this.evalOut = ws.reserveFloats(rows * this.outputs, 'the evaluation outputs');
-    this.evalRows = rows;
+    const [x, y, out] = this.ws.layout(this.trainEnd,
+      [rows * this.spec.inputs * 4, rows * this.outputs * 4, rows * this.outputs * 4], `${rows} rows to evaluate`);
+    Object.assign(this, { evalX: x, evalY: y, evalOut: out, evalRows: rows });
   }
 }

@@ -135,6 +135,13 @@ function realIn(where: string, value: unknown, fallback: number, lo: number, hi:
   return value;
 }
 
+/** Like realIn over (0, hi]: zero is refused (Adam's ε = 0 divides 0 by 0 for a parameter with no gradient). */
+function positiveIn(where: string, value: unknown, fallback: number, hi: number): number {
+  const v = realIn(where, value, fallback, 0, hi);
+  if (!(v > 0)) throw new RangeError(`${where} must be greater than 0 and at most ${hi}; got 0`);
+  return v;
+}
+
 function resolveOptimizer(value: unknown): ResolvedOptimizer {
   const where = 'createModel: optimizer';
   const spec: OptimizerSpec = value === undefined ? { type: 'adam' }
@@ -157,7 +164,7 @@ function resolveOptimizer(value: unknown): ResolvedOptimizer {
     nesterov: spec.nesterov ?? false,
     beta1: realIn(`${where}.beta1`, spec.beta1, 0.9, 0, 1, true),
     beta2: realIn(`${where}.beta2`, spec.beta2, 0.999, 0, 1, true),
-    epsilon: realIn(`${where}.epsilon`, spec.epsilon, 1e-7, 0, 1),
+    epsilon: positiveIn(`${where}.epsilon`, spec.epsilon, 1e-7, 1),
     weightDecay: realIn(`${where}.weightDecay`, spec.weightDecay, 0, 0, 1),
   };
 }
@@ -208,8 +215,8 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   const init = oneOf('createModel: init', spec.init ?? 'uniform', INITS);
   let seed: number;
   if (spec.seed === undefined) seed = Math.floor(Math.random() * 2 ** 31);
-  else if (typeof spec.seed !== 'number' || !Number.isInteger(spec.seed) || Math.abs(spec.seed) > 2 ** 53) {
-    throw new TypeError(`createModel: seed must be an integer; got ${describe(spec.seed)}`);
+  else if (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed)) {
+    throw new TypeError(`createModel: seed must be a safe integer (|seed| ≤ 2^53 − 1); got ${describe(spec.seed)}`);
   } else seed = spec.seed;
   return { inputs, layers, loss, optimizer: resolveOptimizer(spec.optimizer), init, seed };
 }

@@ -55,6 +55,7 @@ export interface KernelExports {
   sigmoid_binary_cross_entropy_loss(dlogits: number, pred: number, target: number, m: number, n: number): number;
   column_sums(out: number, inp: number, m: number, n: number, accumulate: number): void;
   all_finite(inp: number, len: number): number;
+  max_abs(inp: number, len: number): number;
   count_correct(pred: number, target: number, m: number, n: number, metric: number): number;
   sgd_update(param: number, grad: number, len: number, lr: number, weightDecay: number): void;
   momentum_update(param: number, grad: number, velocity: number, len: number, lr: number,

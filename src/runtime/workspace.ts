@@ -11,7 +11,7 @@ const PAGE = 65536;
 /** Refuse to plan more than this (wasm32 cannot address more than 4 GiB). */
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 
-/** A named position in the layout: everything reserved after it can be released by `releaseTo`. */
+/** A position in the layout: `layout(mark, …)` lays blocks out from it, releasing what followed. */
 export type Mark = number;
 
 export class Workspace {
@@ -31,17 +31,25 @@ export class Workspace {
     return this.top;
   }
 
-  /** Forgets every reservation made after `mark`. */
-  releaseTo(mark: Mark): void {
-    this.top = mark;
-  }
-
   /** Reserves `bytes` (rounded up to 16) and returns the 16-byte aligned address; grows memory. */
   reserve(bytes: number, what: string): number {
-    const address = this.top;
-    const end = address + Math.ceil(bytes / 16) * 16;
+    return this.layout(this.top, [bytes], what)[0];
+  }
+
+  /**
+   * Lays out blocks of the given byte sizes (each rounded up to 16) from `from`, releasing
+   * whatever was reserved after it, and returns their addresses. All or nothing: the limit is
+   * checked and memory grown before anything changes, so a failure leaves the layout as it was.
+   */
+  layout(from: Mark, sizes: readonly number[], what: string): number[] {
+    const addresses: number[] = [];
+    let end = from;
+    for (const bytes of sizes) {
+      addresses.push(end);
+      end += Math.ceil(bytes / 16) * 16;
+    }
     if (!Number.isFinite(end) || end > MAX_BYTES) {
-      throw new RangeError(`neuronine: ${what} needs ${bytes} bytes, beyond the 4 GiB a WebAssembly memory can address; use smaller batches, layers or data`);
+      throw new RangeError(`neuronine: ${what} needs ${end - from} bytes, beyond the 4 GiB a WebAssembly memory can address; use smaller batches, layers or data`);
     }
     const memory = this.kernels.memory;
     if (end > memory.buffer.byteLength) {
@@ -53,7 +61,7 @@ export class Workspace {
       }
     }
     this.top = end;
-    return address;
+    return addresses;
   }
 
   /** Reserves room for `count` float32 values. */

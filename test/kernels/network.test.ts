@@ -245,7 +245,7 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
         expect(sameBits(after.state2, before.state2), `${spoiler.name}: first optimizer state 2 word changed`).toBe(-1);
       });
 
-    it('a finite loss with an overflowing gradient returns NaN and changes nothing', () => {
+    it('a finite loss with an overflowing gradient is refused (status 2) and changes nothing', () => {
       // 1 → 1 linear, mse: x = 3e38, w = 1e-38 gives ŷ = 3, a finite loss of 4.5, and dW = x·ŷ = 9e38 = ∞
       const setup = build(kernels, ['linear'], 'mse', 1, 1, { type: 'adam', learningRate: 0.01 }, [1, 1]);
       const { net } = setup;
@@ -255,15 +255,31 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
       net.ws.f32[net.targetBatch >> 2] = 0;
       const before = snapshot(net);
       const loss = net.k.network_train_step(net.plan, 1);
-      expect(loss, 'the step reports NaN for a non-finite gradient').toBeNaN();
+      expect(loss, 'the step reports the (finite) loss').toBeCloseTo(4.5, 5);
+      expect(net.status, 'the plan says a gradient was not finite').toBe('gradient');
       const after = snapshot(net);
       expect(after.step).toBe(0);
       expect(sameBits(after.params, before.params), 'parameters changed').toBe(-1);
       expect(sameBits(after.state1, before.state1), 'first moment changed').toBe(-1);
       expect(sameBits(after.state2, before.state2), 'second moment changed').toBe(-1);
-      // the loss itself was finite: network_loss says so
-      net.k.network_forward(net.plan, net.inputBatch, 1);
-      expect(net.k.network_loss(net.plan, net.targetBatch, 1, 0)).toBeCloseTo(4.5, 5);
+    });
+
+    it('a step that would move a weight by more than 1e30 is refused (status 3) and changes nothing', () => {
+      // 1 → 1 linear, mse, sgd with lr 1e6: x = 1e17, w = 1e-17 gives ŷ = 1, dW = 1e17, lr·dW = 1e23
+      // (allowed); with x = 1e13 · 1e13 the product overflows the limit
+      const setup = build(kernels, ['linear'], 'mse', 1, 1, { type: 'sgd', learningRate: 1e6 }, [1, 1]);
+      const { net } = setup;
+      net.ws.f32[net.blocks[0].weight >> 2] = 1e-30;
+      net.ws.f32[net.blocks[0].bias >> 2] = 0;
+      net.ws.f32[net.inputBatch >> 2] = 1e30;
+      net.ws.f32[net.targetBatch >> 2] = 0;
+      const before = snapshot(net);
+      net.k.network_train_step(net.plan, 1);
+      expect(net.status).toBe('tooLarge');
+      expect(sameBits(snapshot(net).params, before.params), 'parameters changed').toBe(-1);
+      net.ws.f32[net.inputBatch >> 2] = 1e3;
+      net.k.network_train_step(net.plan, 1);
+      expect(net.status).toBe('ok');
     });
 
     it('two good steps with weight decay move the parameters as the float64 formulas say (sgd, nesterov, adamw)', () => {

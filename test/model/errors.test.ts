@@ -31,6 +31,8 @@ describe('createModel rejects bad specs', () => {
       /loss 'crossEntropy' needs a 'softmax' output layer of at least 2 units, but the output layer \(layers\[1\]\) is 1 unit of 'sigmoid'; for one yes\/no output use 1 'sigmoid' unit with loss 'binaryCrossEntropy'/, TypeError],
     ['binary cross-entropy after softmax', { ...good, loss: 'binaryCrossEntropy' }, /loss 'binaryCrossEntropy' needs a 'sigmoid' output layer/, TypeError],
     ['typo in an option', { ...good, optimiser: 'adam' }, /unknown option 'optimiser' \(did you mean 'optimizer'\?\)/, TypeError],
+    ['adam epsilon 0', { ...good, optimizer: { type: 'adam', epsilon: 0 } }, /optimizer\.epsilon must be greater than 0/, RangeError],
+    ['unsafe seed', { ...good, seed: 2 ** 53 }, /seed must be a safe integer/, TypeError],
     ['negative learning rate', { ...good, optimizer: { type: 'adam', learningRate: -1 } }, /learningRate must be a number in \[0, 1000000\]; got -1/, RangeError],
     ['alpha on relu', { ...good, layers: [{ units: 4, activation: 'relu', alpha: 0.1 }, good.layers[1]] }, /alpha applies to activation 'leakyRelu' only/, TypeError],
   ];
@@ -83,6 +85,20 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     expect(model.steps).toBe(2);
   });
 
+  it('an update that would overflow the weights is refused, naming it', async () => {
+    const model = await createModel({ inputs: 1, layers: [{ units: 1 }], optimizer: { type: 'sgd', learningRate: 1e6 }, seed: 1 });
+    const before = snapshot(model);
+    expect(() => model.fitSync([[1e17]], [0], { epochs: 1 })).toThrow(/fit: the update grew too large \(a weight would move by more than 1e30\) at epoch 1, batch 1 of 1/);
+    expect(snapshot(model)).toBe(before);
+    for (const w of model.getWeights()) expect(w.weight.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a gradient that overflows while the loss is finite is reported as a gradient', async () => {
+    const model = await createModel({ inputs: 2, layers: [{ units: 1 }], optimizer: { type: 'sgd', learningRate: 0.1 }, seed: 1 });
+    model.setWeights([{ weight: [0, 1], bias: [0] }]);
+    expect(() => model.fitSync([[3e38, 1]], [10], { epochs: 1 })).toThrow(/fit: a gradient stopped being finite \(the loss was 40\.5\) at epoch 1, batch 1 of 1/);
+  });
+
   it('binary targets outside [0, 1] for binary cross-entropy', async () => {
     const model = await createModel({ ...good, layers: [{ units: 4 }, { units: 1, activation: 'sigmoid' }], loss: 'binaryCrossEntropy' });
     expect(() => model.fitSync(x, [0, 1, 2, 0])).toThrow(/y: row 2, column 0 is 2; loss 'binaryCrossEntropy' needs targets in \[0, 1\]/);
@@ -96,7 +112,7 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     try {
       model.fitSync(big, [1, 2], { epochs: 50, batchSize: 1, shuffle: false, onBatchEnd: () => { last = snapshot(model); } });
     } catch (e) { error = e as Error; }
-    expect(error?.message).toMatch(/fit: (the loss \(.*\)|a gradient) stopped being finite at epoch \d+, batch \d+ of 2; the weights are left as they were before that step\. Scale the inputs/);
+    expect(error?.message).toMatch(/fit: (the loss became .*|a gradient stopped being finite .*|the update grew too large .*) at epoch \d+, batch \d+ of 2; training stopped and the weights are left as they were before that step\. Scale the inputs/);
     expect(snapshot(model)).toBe(last);
     for (const w of model.getWeights()) expect(w.weight.every(Number.isFinite)).toBe(true);
   });
