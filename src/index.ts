@@ -3,6 +3,7 @@
  * in WebAssembly SIMD kernels. Public exports only; see the README for the API.
  */
 export { createModel, Model } from './model/model.js';
+export type { NumericArray } from './model/model.js';
 export type {
   BatchLogs, CreateOptions, DatasetLike, EpochLogs, Evaluation, FitOptions, History, PipelineLike,
 } from './model/model.js';

@@ -62,7 +62,9 @@ export async function loadModel(json: string | ModelJSON | object, options: Crea
   const outputs = resolved.layers[resolved.layers.length - 1].units;
   if (pipeline) {
     if (pipeline.inputs !== resolved.inputs) throw new RangeError(`${where}: the pipeline makes ${pipeline.inputs} features but the model takes ${resolved.inputs}`);
-    if (pipeline.outputs !== outputs) throw new RangeError(`${where}: the pipeline has ${pipeline.outputs} outputs but the model has ${outputs}`);
+    // a two-class pipeline also fits one sigmoid unit (binary classification)
+    const binary = pipeline.task === 'classification' && pipeline.outputs === 2 && outputs === 1;
+    if (pipeline.outputs !== outputs && !binary) throw new RangeError(`${where}: the pipeline has ${pipeline.outputs} outputs but the model has ${outputs}`);
   }
   const model = await createModel(spec as unknown as ModelSpec, options);
   model.setWeights(decoded);

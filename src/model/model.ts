@@ -14,6 +14,10 @@ import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, readTargets, type Features, type Targets } from './inputs.js';
 import { encodeFloats, FORMAT, VERSION, type ModelJSON } from '../io/format.js';
 
+/** The typed arrays that hold numbers (all but the BigInt ones). */
+export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
+  | Uint16Array | Int32Array | Uint32Array;
+
 /** What a data pipeline (src/data) offers a model: raw rows in, features out, labels back. */
 export interface PipelineLike {
   /** Encodes (and scales) raw rows — objects, arrays of cells or CSV text — into features. */
@@ -191,8 +195,9 @@ export class Model {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       throw new RangeError(`model.learningRate must be a finite number greater than 0; got ${String(value)}`);
     }
+    const net = this.network('learningRate');
     (this.spec.optimizer as ResolvedOptimizer).learningRate = value;
-    this.network('learningRate').writeOptimizer();
+    net.writeOptimizer();
   }
   /** Bytes of WebAssembly memory this model holds. */
   get memoryBytes(): number {
@@ -261,10 +266,10 @@ export class Model {
 
   private splitArguments(where: string, a: unknown, b: unknown, c: unknown): { x: unknown; y: unknown; options: FitOptions; pipeline?: PipelineLike } {
     if (isDataset(a)) {
-      if (b !== undefined && (typeof b !== 'object' || b === null)) throw new TypeError(`${where}: after a data set the second argument is the options object; got ${typeof b}`);
+      if (b !== undefined && (typeof b !== 'object' || b === null)) throw new TypeError(`${where}: after a data set the second argument is the options object; got ${b === null ? 'null' : typeof b}`);
       return { x: a.x, y: a.y, options: (b ?? {}) as FitOptions, pipeline: a.pipeline };
     }
-    if (c !== undefined && (typeof c !== 'object' || c === null)) throw new TypeError(`${where}: options must be an object; got ${typeof c}`);
+    if (c !== undefined && (typeof c !== 'object' || c === null)) throw new TypeError(`${where}: options must be an object; got ${c === null ? 'null' : typeof c}`);
     return { x: a, y: b, options: (c ?? {}) as FitOptions };
   }
 
@@ -332,13 +337,19 @@ export class Model {
     for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
       if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${where}: options.${name} must be a function; got ${typeof options[name]}`);
     }
+    if (options.signal !== undefined && typeof (options.signal as AbortSignal)?.aborted !== 'boolean') {
+      throw new TypeError(`${where}: options.signal must be an AbortSignal (from an AbortController); got ${options.signal === null ? 'null' : typeof options.signal}`);
+    }
     if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`${where}: options.shuffle must be true or false; got ${typeof options.shuffle}`);
     const split = options.validationSplit ?? 0;
     if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new RangeError(`${where}: options.validationSplit must be a fraction in [0, 1); got ${String(split)}`);
     if (split > 0 && options.validationData !== undefined) throw new TypeError(`${where}: give options.validationData or options.validationSplit, not both`);
 
-    // read and check everything before touching the model
-    const all = this.prepare(where, x, y);
+    // read and check everything before touching the model; with a pipeline, raw rows (records,
+    // nested arrays, CSV text) are encoded as predict and evaluate encode them
+    const encoder = pipeline ?? this.pipeline;
+    const encode = (rows: unknown) => (encoder && !isNumericInput(rows) ? encoder.transform(rows) : rows);
+    const all = this.prepare(where, encode(x), y);
     let train = all;
     let validation: { x: Float32Array; y: Float32Array; rows: number; kind: Targets['kind'] } | undefined;
     const rowsAll = all.features.rows;
@@ -355,7 +366,7 @@ export class Model {
       const v = options.validationData;
       const [vxRaw, vyRaw] = isDataset(v) ? [v.x, v.y] : Array.isArray(v) && v.length === 2 ? v : [undefined, undefined];
       if (vxRaw === undefined) throw new TypeError(`${where}: options.validationData must be [x, y] or a data set { x, y }`);
-      validation = stage(this.prepare(`${where}: validationData`, vxRaw, vyRaw));
+      validation = stage(this.prepare(`${where}: validationData`, encode(vxRaw), vyRaw));
     }
     let trainRows = rowsAll;
     let staged: ReturnType<typeof stage> | undefined;
@@ -410,7 +421,14 @@ export class Model {
     // the driver resumes it with whether to go on
     return (function* (): Generator<'yield' | boolean | Promise<void | boolean>, History, boolean | undefined> {
       let chunk = 1;
+      // with both a signal and onBatchEnd, a callback may abort: run one batch at a time so that
+      // training stops right after the batch whose callback aborted
+      const exact = options.signal !== undefined && options.onBatchEnd !== undefined;
       for (let epoch = 0; epoch < epochs; epoch++) {
+        if (options.signal?.aborted) {
+          history.stopReason = 'aborted';
+          return history;
+        }
         const order = net.ws.i32.subarray(net.order >>> 2, (net.order >>> 2) + rows);
         for (let i = 0; i < rows; i++) order[i] = i;
         if (options.shuffle !== false) {
@@ -442,7 +460,7 @@ export class Model {
           }
           // size the next run of batches to last about yieldEvery ms
           const perBatch = elapsed / count;
-          chunk = Math.max(1, Math.min(batches, Math.floor(yieldEvery / Math.max(perBatch, 1e-3))));
+          chunk = exact ? 1 : Math.max(1, Math.min(batches, Math.floor(yieldEvery / Math.max(perBatch, 1e-3))));
           first += count;
           if (first < batches || epoch + 1 < epochs) yield 'yield';
         }
@@ -538,9 +556,9 @@ export class Model {
    * @example
    * const [[pSetosa, pVersicolor, pVirginica]] = model.predict([[5.1, 3.5, 1.4, 0.2]]);
    */
-  predict(x: number[][] | readonly (readonly number[])[] | readonly Record<string, unknown>[] | readonly unknown[][] | string): number[][];
-  predict(x: Matrix | Float32Array | Float64Array): Matrix;
-  predict(x: number[][] | readonly (readonly unknown[])[] | readonly Record<string, unknown>[] | string | Matrix | Float32Array | Float64Array): number[][] | Matrix;
+  predict(x: readonly ArrayLike<number>[] | readonly (readonly unknown[])[] | readonly Record<string, unknown>[] | string): number[][];
+  predict(x: Matrix | NumericArray): Matrix;
+  predict(x: readonly ArrayLike<number>[] | readonly (readonly unknown[])[] | readonly Record<string, unknown>[] | string | Matrix | NumericArray): number[][] | Matrix;
   predict(x: unknown): number[][] | Matrix {
     const features = this.forward('predict', x);
     const net = this.network('predict');

@@ -106,7 +106,10 @@ const describe = (value: unknown): string =>
 export function checkKeys(where: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      const near = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
+      // same letters ignoring case and separators (validation_split), else the same start (epoch)
+      const letters = (k: string) => k.toLowerCase().replace(/[^a-z0-9]/g, '');
+      const near = known.find((k) => letters(k) === letters(key))
+        ?? known.find((k) => letters(k).startsWith(letters(key).slice(0, 4)));
       throw new TypeError(`${where}: unknown option '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known options: ${known.join(', ')}`);
     }
   }

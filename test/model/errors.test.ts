@@ -60,6 +60,8 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     ['batchSize 0', (m) => m.fitSync(x, y, { batchSize: 0 }), /options\.batchSize must be a positive integer; got 0/, RangeError],
     ['batchSize negative', (m) => m.fitSync(x, y, { batchSize: -4 }), /options\.batchSize must be a positive integer; got -4/, RangeError],
     ['epochs fractional', (m) => m.fitSync(x, y, { epochs: 1.5 }), /options\.epochs must be a non-negative integer; got 1\.5/, RangeError],
+    ['snake-case fit option', (m) => m.fitSync(x, y, { validation_split: 0.1 } as never), /unknown option 'validation_split' \(did you mean 'validationSplit'\?\)/, TypeError],
+    ['signal of the wrong kind', (m) => m.fitSync(x, y, { signal: {} as never }), /options\.signal must be an AbortSignal/, TypeError],
     ['unknown fit option', (m) => m.fitSync(x, y, { epoch: 3 } as never), /unknown option 'epoch' \(did you mean 'epochs'\?\)/, TypeError],
     ['x of the wrong kind', (m) => m.fitSync('x' as never, y), /x: expected rows as number\[\]\[\], a Float32Array/, TypeError],
     ['NaN in a Float32Array', (m) => m.predict(new Float32Array([0, 1, 2, 3, NaN, 5])), /predict: x: row 1, column 1 \(data\[4\]\) is NaN; expected a finite number/, RangeError],

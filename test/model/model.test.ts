@@ -4,7 +4,7 @@
  * travelling with the model.
  */
 import { describe, expect, it } from 'vitest';
-import { createModel, loadCSV, loadModel, trainTestSplit, type Model } from '../../src/index.js';
+import { createModel, fromObjects, loadCSV, loadModel, trainTestSplit, type Model } from '../../src/index.js';
 import { randomArray } from '../reference.js';
 import { readFileSync } from 'node:fs';
 
@@ -80,6 +80,35 @@ describe('model', () => {
     });
     expect(losses).toHaveLength(20);
     for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
+  });
+
+  it('stops right after the batch whose onBatchEnd aborts', async () => {
+    for (const sync of [true, false]) {
+      const model = await createModel(spec());
+      const controller = new AbortController();
+      const seen: string[] = [];
+      const options = {
+        epochs: 5, batchSize: 10, signal: controller.signal, yieldEvery: 1e9,
+        onBatchEnd: (b: number, logs: { epoch: number }) => { seen.push(`${logs.epoch}:${b}`); if (logs.epoch === 1 && b === 2) controller.abort(); },
+        onEpochEnd: () => { seen.push('epoch end'); },
+      };
+      const history = sync ? model.fitSync(x, y, options) : await model.fit(x, y, options);
+      expect(history.stopReason).toBe('aborted');
+      expect(history.epochs).toBe(1);
+      expect(model.steps).toBe(20 + 3);
+      expect(seen.at(-1)).toBe('1:2');
+    }
+  });
+
+  it('an already aborted signal trains nothing and leaves the shuffle stream as it was', async () => {
+    const a = await createModel(spec());
+    const b = await createModel(spec());
+    const history = await a.fit(x, y, { epochs: 3, signal: AbortSignal.abort() });
+    expect(history.epochs).toBe(0);
+    expect(a.steps).toBe(0);
+    await a.fit(x, y, { epochs: 2 });
+    await b.fit(x, y, { epochs: 2 });
+    expect(weightsOf(a)).toEqual(weightsOf(b));
   });
 
   it('awaits an async onEpochEnd', async () => {
@@ -176,6 +205,30 @@ describe('model', () => {
     const csvRows = 'sepal_length,sepal_width,petal_length,petal_width\n5.9,3.0,4.2,1.5\n';
     expect(again.predictClass(csvRows)).toEqual(['versicolor']);
     expect(again.evaluate(test).accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('saves and loads a one-sigmoid binary classifier trained through a two-class pipeline', async () => {
+    const rows = x.map((r, i) => ({ a: r[0], b: r[1], label: r[0] + r[1] > 0 ? 'yes' : 'no' }));
+    const data = fromObjects(rows, { target: 'label' });
+    const model = await createModel({ inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], optimizer: { type: 'adam', learningRate: 0.05 }, seed: 3 });
+    await model.fit(data, { epochs: 30 });
+    const again = await loadModel(JSON.stringify(model));
+    const probe = [{ a: 0.9, b: 0.8 }, { a: -0.9, b: -0.7 }];
+    expect(again.predictClass(probe)).toEqual(['yes', 'no']);
+    expect(again.predictClass(probe)).toEqual(model.predictClass(probe));
+  });
+
+  it('with a pipeline, raw rows mean the same in fit, validationData, evaluate and predict', async () => {
+    const text = readFileSync(new URL('../../data/iris.csv', import.meta.url), 'utf8');
+    const { train, test } = trainTestSplit(await loadCSV(text, { target: 'species' }), { seed: 1, stratify: true, scale: 'standard' });
+    const raw = text.trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 4).map(Number));
+    const model = await createModel({ inputs: 4, layers: [{ units: 8, activation: 'relu' }, { units: 3, activation: 'softmax' }], optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1 });
+    await model.fit(train, { epochs: 5 });
+    const labels = Int32Array.from(text.trim().split('\n').slice(1), (line) => ['setosa', 'versicolor', 'virginica'].indexOf(line.split(',')[4]));
+    const history = await model.fit(train, { epochs: 1, validationData: [raw, labels] });
+    const evaluated = model.evaluate(raw, labels);
+    expect(history.valLoss![0]).toBeCloseTo(evaluated.loss, 5);
+    expect(test.rows).toBe(75);
   });
 
   it('disposes: later calls say so', async () => {
