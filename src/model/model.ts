@@ -46,7 +46,7 @@ export interface EpochLogs {
   accuracy?: number;
   valLoss?: number;
   valAccuracy?: number;
-  /** Wall-clock seconds the epoch's training took (validation excluded). */
+  /** Seconds the epoch spent training: the shuffle and the wasm runs (not validation, callbacks or yields to the event loop). */
   seconds: number;
   samplesPerSecond: number;
 }
@@ -429,6 +429,8 @@ export class Model {
           history.stopReason = 'aborted';
           return history;
         }
+        // training time of the epoch: the shuffle and the wasm runs, not yields or callbacks
+        let busy = -now();
         const order = net.ws.i32.subarray(net.order >>> 2, (net.order >>> 2) + rows);
         for (let i = 0; i < rows; i++) order[i] = i;
         if (options.shuffle !== false) {
@@ -437,7 +439,7 @@ export class Model {
             const t = order[i]; order[i] = order[j]; order[j] = t;
           }
         }
-        const started = now();
+        busy += now();
         for (let first = 0; first < batches;) {
           if (options.signal?.aborted) {
             history.stopReason = 'aborted';
@@ -448,6 +450,7 @@ export class Model {
           const done = k.network_train_batches(net.plan, net.trainX, net.trainY, net.order, rows, batchSize,
             first, count, net.losses, net.correct);
           const elapsed = now() - t0;
+          busy += elapsed;
           if (done < count) model.failed(net, epoch, first + done, batches);
           if (options.onBatchEnd) {
             for (let b = first; b < first + count; b++) {
@@ -464,7 +467,7 @@ export class Model {
           first += count;
           if (first < batches || epoch + 1 < epochs) yield 'yield';
         }
-        const seconds = (now() - started) / 1000;
+        const seconds = busy / 1000;
         // epoch figures: sample-weighted mean of batch losses, hits over all rows
         const f32 = net.ws.f32, i32 = net.ws.i32;
         let lossSum = 0, hits = 0;
