@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execSync } from 'node:child_process';
+import { createRng } from '../../src/index.js';
 
 export const now = (): number => performance.now();
 
@@ -32,17 +33,8 @@ export interface Dataset {
   labels: Int32Array;
 }
 
-/** mulberry32: a small seeded generator, enough for synthetic data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded generator (xoshiro128**), for synthetic data. */
+export const seeded = (seed: number): (() => number) => createRng(seed);
 
 /**
  * Synthetic classification data shaped like its real counterpart (MNIST: 784 features in 0–1,

@@ -5,7 +5,7 @@
  * progress to the page.
  */
 /// <reference lib="webworker" />
-import { createModel, type Matrix, type Model } from '../../src/index.ts';
+import { createModel, createRng, type Matrix, type Model } from '../../src/index.ts';
 import { parsePacked, PIXELS } from './format.ts';
 import type { FromWorker, SampleItem, ToWorker, TrainConfig } from './protocol.ts';
 
@@ -32,18 +32,6 @@ let model: Model | undefined;
 let training: AbortController | undefined;
 
 const post = (message: FromWorker, transfer: Transferable[] = []): void => self.postMessage(message, transfer);
-
-/** mulberry32: a small seeded generator, so the split is the same on every load. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function download(url: string): Promise<ArrayBuffer> {
   const response = await fetch(url);
@@ -81,7 +69,7 @@ async function load(url: string): Promise<void> {
   const { count, labels, pixels } = parsePacked(await download(url));
   // the file is in digit order: shuffle once, with a fixed seed, then split
   const order = Array.from({ length: count }, (_, i) => i);
-  const random = rng(SPLIT_SEED);
+  const random = createRng(SPLIT_SEED); // the library's seeded generator: the same split on every load
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
