@@ -8,7 +8,7 @@ import type { Matrix } from '../types.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { instantiateKernels, type KernelFactory } from '../runtime/module.js';
 import { createRng, type Rng } from '../data/random.js';
-import { checkKeys, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
+import { checkKeys, parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, readTargets, type Features, type Targets } from './inputs.js';
@@ -181,7 +181,7 @@ export class Model {
   }
   /** Trainable parameters (weights and biases). */
   get parameterCount(): number {
-    return this.spec.layers.reduce((sum, l) => sum + l.inputs * l.units + l.units, 0);
+    return parameterCount(this.spec.layers);
   }
   /** Optimizer steps taken so far. */
   get steps(): number {
@@ -347,8 +347,7 @@ export class Model {
 
     // read and check everything before touching the model; with a pipeline, raw rows (records,
     // nested arrays, CSV text) are encoded as predict and evaluate encode them
-    const encoder = pipeline ?? this.pipeline;
-    const encode = (rows: unknown) => (encoder && !isNumericInput(rows) ? encoder.transform(rows) : rows);
+    const encode = (rows: unknown) => this.encode(rows, pipeline);
     const all = this.prepare(where, encode(x), y);
     let train = all;
     let validation: { x: Float32Array; y: Float32Array; rows: number; kind: Targets['kind'] } | undefined;
@@ -539,11 +538,18 @@ export class Model {
     return result;
   }
 
+  /**
+   * Raw rows (records, nested arrays, CSV text) through the pipeline — the data set's being fitted,
+   * else the model's; matrices and typed arrays are already encoded and pass unchanged.
+   */
+  private encode(x: unknown, pipeline = this.pipeline): unknown {
+    return pipeline && !isNumericInput(x) ? pipeline.transform(x) : x;
+  }
+
   /** Runs rows through the network into the evaluation area; returns the row count. */
   private forward(where: string, x: unknown): Features {
     const net = this.network(where);
-    const input = this.pipeline && !isNumericInput(x) ? this.pipeline.transform(x) : x;
-    const features = readFeatures(`${where}: x`, input, this.spec.inputs);
+    const features = readFeatures(`${where}: x`, this.encode(x), this.spec.inputs);
     net.ensureBatch(1);
     net.ensureEval(features.rows);
     features.copyTo(net.ws.f32, net.evalX >>> 2, net.finiteCheck);
@@ -607,8 +613,7 @@ export class Model {
     const where = 'evaluate';
     const net = this.network(where);
     const data = isDataset(x) ? x : { x, y };
-    const input = this.pipeline && !isNumericInput(data.x) ? this.pipeline.transform(data.x) : data.x;
-    const { features, targets } = this.prepare(where, input, data.y);
+    const { features, targets } = this.prepare(where, this.encode(data.x), data.y);
     net.ensureBatch(1);
     net.ensureEval(features.rows);
     const f32 = net.ws.f32;
