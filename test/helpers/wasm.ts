@@ -63,8 +63,4 @@ export class Arena {
   f32(address: number, length: number): Float32Array {
     return new Float32Array(this.k.memory.buffer, address, length);
   }
-  /** A fresh view of `length` int32 at `address`. */
-  i32(address: number, length: number): Int32Array {
-    return new Int32Array(this.k.memory.buffer, address, length);
-  }
 }
