@@ -9,6 +9,7 @@ import type { Network } from './network.js';
 import type { ResolvedOptimizer, ResolvedSpec } from './spec.js';
 import { checkKeys } from './spec.js';
 import { isMatrix } from './inputs.js';
+import { checkOutputAgainstData, describeData } from './agreement.js';
 import { fromStaged, metricFor, prepare, score, stage, toStaged, type MetricKind, type Prepared, type StagedRows } from './evaluate.js';
 
 /** What a data pipeline (src/data) offers a model: raw rows in, features out, labels back. */
@@ -148,6 +149,7 @@ export function splitArguments(where: string, a: unknown, b: unknown, c: unknown
 export function resolveFit(where: string, host: FitHost, a: unknown, b: unknown, c: unknown): ResolvedFit {
   const { x, y, options, pipeline } = splitArguments(where, a, b, c);
   checkKeys(`${where}: options`, options, FIT_KEYS);
+  if (isDataset(a)) checkOutputAgainstData(where, host.spec, describeData(a));
   const epochs = options.epochs ?? 10;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${where}: options.epochs must be a non-negative integer; got ${String(epochs)}`);
   const batchSize = options.batchSize ?? 32;
