@@ -26,8 +26,8 @@ export interface PipelineLike {
   transform(rows: unknown): Matrix;
   /** The original label of a class index. */
   decode?(index: number): string | number;
-  /** Class labels, for classification. */
-  classes?: readonly string[];
+  /** Class labels, for classification (numbers when the labels were numbers). */
+  classes?: readonly (string | number)[];
   toJSON(): unknown;
 }
 
