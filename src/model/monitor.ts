@@ -2,7 +2,7 @@
  * Names of the figures `fit` logs each epoch, as `earlyStopping` and `reduceLROnPlateau` monitor
  * them, with "did you mean" for typos; and the option-key check shared by the loop's options.
  */
-import { checkKeys } from './spec.js';
+import { checkKeys, closest } from '../check.js';
 import { higherIsBetter, METRIC_NAMES } from './metrics.js';
 
 export interface MonitorSpec {
@@ -17,34 +17,9 @@ export function checkOptionKeys(where: string, options: object, known: readonly 
   checkKeys(where, options, known);
 }
 
-/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
-function distance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-/** The closest of `known` to `name` (case and `_` ignored), when one is close enough to be a typo. */
+/** The closest of `known` to `name` when one is close enough to be a typo (src/check.ts's rule). */
 export function didYouMean(name: string, known: readonly string[]): string | undefined {
-  const plain = (s: string) => s.replace(/_/g, '').toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = distance(plain(name), plain(k));
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return closest(name, known);
 }
 
 const valName = (name: string): string => `val${name.charAt(0).toUpperCase()}${name.slice(1)}`;
