@@ -98,7 +98,7 @@ export async function fitBatches(
 ): Promise<History> {
   const { spec } = host;
   const { epochs, yieldEvery, signal, onBatchEnd, onEpochEnd, validation, pipeline } = fit;
-  const history: History = { loss: [], samplesPerSecond: [], epochs: 0, stopReason: 'completed' };
+  const history: History = { loss: [], learningRate: [], samplesPerSecond: [], epochs: 0, stopReason: 'completed' };
   const outputs = spec.layers[spec.layers.length - 1].units;
   let metric: MetricKind | undefined;
   let lastYield = now();
@@ -164,7 +164,7 @@ export async function fitBatches(
           'pass an object whose [Symbol.asyncIterator]() starts a new pass (streamCSV\'s result does), or epochs: 1');
     }
     const seconds = busy / 1000;
-    const logs: EpochLogs = { epoch, loss: lossSum / rows, seconds, samplesPerSecond: rows / Math.max(seconds, 1e-9) };
+    const logs: EpochLogs = { epoch, loss: lossSum / rows, learningRate: spec.optimizer.learningRate, seconds, samplesPerSecond: rows / Math.max(seconds, 1e-9) };
     if (metric !== undefined && metric !== 'none') logs.accuracy = hits / (rows * (metric === 'threshold' ? outputs : 1));
     if (validation) {
       const net = host.network(where);
@@ -174,6 +174,7 @@ export async function fitBatches(
       if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
     }
     history.loss.push(logs.loss);
+    history.learningRate.push(logs.learningRate);
     history.samplesPerSecond.push(logs.samplesPerSecond);
     if (logs.accuracy !== undefined) (history.accuracy ??= []).push(logs.accuracy);
     if (logs.valLoss !== undefined) (history.valLoss ??= []).push(logs.valLoss);
