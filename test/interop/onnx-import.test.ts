@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../../src/index.js';
 import { fromONNX } from '../../src/onnx.js';
 import { ACTIVATIONS } from '../../src/model/spec.js';
-import { DataType, encodeModel, type OnnxModelSpec } from '../../src/io/onnx-proto.js';
+import { DataType, encodeModel, type AttributeValue, type OnnxModelSpec } from '../../src/io/onnx-proto.js';
 import { maxAbsDiff, runOnnx } from './ort.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/interop');
@@ -114,7 +114,7 @@ function sklGraph(options: { sizes: number[]; activation: 'Relu' | 'Tanh' | 'Sig
       }
     }
     if (options.zipmap) {
-      const labelAttr = options.intLabels ? { classlabels_int64s: Array.from({ length: classes }, (_, i) => i * 10) }
+      const labelAttr: Record<string, AttributeValue> = options.intLabels ? { classlabels_int64s: Array.from({ length: classes }, (_, i) => i * 10) }
         : { classlabels_strings: { strings: Array.from({ length: classes }, (_, i) => `class_${i}`) } };
       nodes.push({ name: 'ZipMap', opType: 'ZipMap', domain: 'ai.onnx.ml', inputs: ['probabilities'], outputs: ['output_probability'], attributes: labelAttr });
       outputs.push({ name: 'output_probability', shape: [], zipMap: options.intLabels ? 'int64' : 'string' });
@@ -137,7 +137,7 @@ describe('fromONNX: skl2onnx MLP patterns', () => {
   ] as const;
 
   it.each(variants.map((v) => [v.name, v]))('%s', async (_, v) => {
-    const options = { ...v.options, seed: 9 } as Parameters<typeof sklGraph>[0];
+    const options = { ...v.options, seed: 9 } as unknown as Parameters<typeof sklGraph>[0];
     const bytes = sklGraph(options);
     const model = await fromONNX(bytes);
     const inputs = options.sizes[0], units = options.sizes[options.sizes.length - 1];
