@@ -45,6 +45,11 @@ describe('toONNX in onnxruntime (Node)', () => {
     if (gelu === 'gelu') expect(decoded.graph!.nodes.some((n) => n.opType === 'Gelu')).toBe(opset >= 20);
   });
 
+  it("src/version.ts says package.json's version", async () => {
+    const { readFileSync } = await import('node:fs');
+    expect(version).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  });
+
   it('declares a dynamic batch, named input and output, and metadata with the version', async () => {
     const model = await buildCase(nn, cases[0]);
     const decoded = decodeModel(onnx.toONNX(model), 'test');
