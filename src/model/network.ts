@@ -46,8 +46,9 @@ export class Network {
   readonly paramFloats: number;
   readonly blocks: LayerBlock[];
   readonly outputs: number;
-  private readonly state1: number;
-  private readonly state2: number;
+  /** Optimizer state blocks (velocity; Adam's first and second moments), each `paramFloats` floats, or 0. */
+  readonly state1: number;
+  readonly state2: number;
   private readonly fixedEnd: Mark;
 
   /** Rows the batch buffers hold now (0 before the first plan). */
@@ -170,6 +171,20 @@ export class Network {
   /** How the last training step ended (STEP_* of assembly/network.ts). */
   get status(): 'ok' | 'loss' | 'gradient' | 'tooLarge' {
     return (['ok', 'loss', 'gradient', 'tooLarge'] as const)[this.ws.i32[(this.plan >>> 2) + H.status]];
+  }
+
+  /** Addresses of the optimizer's state blocks (each `paramFloats` floats), in order. */
+  get stateBlocks(): number[] {
+    return [this.state1, this.state2].filter((address) => address !== 0);
+  }
+
+  /** Adam's running β1ᵗ and β2ᵗ (f64 plan words): the bias correction of the moments' age. */
+  get biasCorrection(): [number, number] {
+    const powers = new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2);
+    return [powers[0], powers[1]];
+  }
+  set biasCorrection(value: [number, number]) {
+    new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2).set(value);
   }
 
   /** Optimizer steps taken so far. */

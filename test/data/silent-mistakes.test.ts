@@ -187,7 +187,7 @@ describe("issue 13: the 'Why' list", () => {
     expect(thrown(Error, () => fromObjects([{ constructor: 1, y: 'a' }, { y: 'b' }] as never)).message).toMatch(/^fromObjects: row 2 \(index 1\) has no key "constructor"/);
     // inherited keys never count
     const inherited = Object.create({ constructor: 5 }) as Record<string, unknown>;
-    inherited.toString = 1;
+    Object.defineProperty(inherited, "toString", { value: 1, enumerable: true });
     expect(thrown(Error, () => data.pipeline.transform([inherited])).message).toMatch(/has no key "constructor"/);
   });
 });
