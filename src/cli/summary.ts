@@ -2,7 +2,7 @@
  * `neuronine summary <model.json>`: the layer table of a saved model, and what its data
  * pipeline reads (input columns, encoded features, scaler, target and classes).
  */
-import type { Model } from '../index.js';
+import type { Model, PipelineJSON } from '../index.js';
 import { parseCommand, positionals, type CommandSpec } from './args.js';
 import { reporter, writeStdout } from './io.js';
 import { readModel } from './model-file.js';
@@ -52,9 +52,10 @@ export async function summary(argv: string[]): Promise<number> {
   for (const line of table([['layer', 'kind', 'activation', 'output shape', 'parameters'],
     ...rows.map((r) => [String(r.layer), r.kind, r.activation, `(None, ${r.outputShape[1]})`, grouped(r.parameters)])])) report.line(line);
   report.line(`total parameters: ${grouped(model.parameterCount)} (all trainable)`);
-  const p = pipeline?.toJSON() as { columns: string[]; features: string[]; scaler: { kind: string } | null; target: { task: string; columns: string[]; classes?: string[] } } | undefined;
+  const p = pipeline?.toJSON() as PipelineJSON | undefined;
   if (p) {
-    report.line(`pipeline: reads ${p.columns.length} column${p.columns.length === 1 ? '' : 's'} (${p.columns.join(', ')}) into ${p.features.length} features${p.scaler ? `, ${p.scaler.kind} scaling` : ''}`);
+    const used = p.encoders.map((e) => e.column);
+    report.line(`pipeline: reads ${used.length} column${used.length === 1 ? '' : 's'} (${used.join(', ')}) into ${p.features.length} features${p.scaler ? `, ${p.scaler.kind} scaling` : ''}`);
     report.line(`target: ${p.target.columns.join(', ')} (${p.target.task}${p.target.classes ? `: ${p.target.classes.join(', ')}` : ''})`);
   } else {
     report.line('pipeline: none (the model takes numeric feature arrays; evaluate and predict need a model trained on a CSV)');
