@@ -54,7 +54,8 @@ export async function predict(argv: string[]): Promise<number> {
   const source = dataPath === '-' ? 'stdin' : dataPath;
   const { table, x } = encodeRows(pipeline, await readText(dataPath, 'rows'), source, false);
   const out = model.predict(x);
-  const classes = pipeline.classes;
+  // labels as text (numeric labels print as they were read)
+  const classes = pipeline.classes?.map(String);
   const targets = pipeline.target.columns;
   const names = [...(classes ? [`predicted_${targets[0]}`] : targets.map((t) => `predicted_${t}`)), ...(classes ?? []).map((c) => `probability_${c}`)];
   const added: string[][] = table.rows.map((_, r) => {

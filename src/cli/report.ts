@@ -16,7 +16,7 @@ const LABELS = [['accuracy', 'accuracy'], ['precision', 'precision'], ['recall',
   ['mae', 'MAE'], ['rmse', 'RMSE'], ['r2', 'R²']] as const;
 
 /** Metrics as lines of text: the summary line, then the tables for classification. */
-export function metricLines(title: string, metrics: Metrics, classes: readonly string[] | undefined): string[] {
+export function metricLines(title: string, metrics: Metrics, classes: readonly (string | number)[] | undefined): string[] {
   const parts = [`loss ${figure(metrics.loss)}`];
   for (const [name, label] of LABELS) {
     const value = metrics[name];
@@ -25,7 +25,7 @@ export function metricLines(title: string, metrics: Metrics, classes: readonly s
   const lines = [`${title}: ${parts.join('  ')}`];
   const confusion = metrics.confusionMatrix;
   if (confusion && metrics.perClass) {
-    const names = confusion.map((_, k) => classes?.[k] ?? String(k));
+    const names = confusion.map((_, k) => String(classes?.[k] ?? k));
     lines.push('confusion matrix (rows: true class, columns: predicted):');
     lines.push(...table([['', ...names], ...confusion.map((row, k) => [names[k], ...row.map(String)])]));
     const { precision, recall, f1, support } = metrics.perClass;

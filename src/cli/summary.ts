@@ -56,7 +56,7 @@ export async function summary(argv: string[]): Promise<number> {
   if (p) {
     const used = p.encoders.map((e) => e.column);
     report.line(`pipeline: reads ${used.length} column${used.length === 1 ? '' : 's'} (${used.join(', ')}) into ${p.features.length} features${p.scaler ? `, ${p.scaler.kind} scaling` : ''}`);
-    report.line(`target: ${p.target.columns.join(', ')} (${p.target.task}${p.target.classes ? `: ${p.target.classes.join(', ')}` : ''})`);
+    report.line(`target: ${p.target.columns.join(', ')} (${p.target.task}${p.target.task === 'classification' ? `: ${p.target.classes.join(', ')}` : ''})`);
   } else {
     report.line('pipeline: none (the model takes numeric feature arrays; evaluate and predict need a model trained on a CSV)');
   }

@@ -64,7 +64,7 @@ export interface TrainResult {
   data: string;
   target: string;
   task: 'classification' | 'regression';
-  classes?: string[];
+  classes?: (string | number)[];
   features: string[];
   rows: { train: number; validation: number; test: number };
   seed: number;
