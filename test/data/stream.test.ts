@@ -156,7 +156,7 @@ describe('fit on a source of batches', () => {
     const bad = { *[Symbol.iterator]() { yield { x: [[1, 2]], y: [0] }; yield { x: [[1, Number.NaN]], y: [1] }; } };
     await expect(model.fit(bad)).rejects.toThrow(/^fit: epoch 1, batch 2: x: row 0, column 1 is NaN/);
     const notBatch = { *[Symbol.iterator]() { yield [1, 2]; } };
-    await expect(model.fit(notBatch)).rejects.toThrow(/^fit: epoch 1, batch 1: expected a batch \{ x, y \}; got an array/);
+    await expect(model.fit(notBatch as never)).rejects.toThrow(/^fit: epoch 1, batch 1: expected a batch \{ x, y \}; got an array/);
   });
 
   it('a streamCSV source is checked against the output layer before training', async () => {
