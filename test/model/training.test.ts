@@ -268,3 +268,16 @@ describe('bad input: a clear error, nothing trained', () => {
     }
   });
 });
+
+describe('schedule state', () => {
+  it('a rate set from a callback restarts the schedule there; a fit without the schedule drops it', async () => {
+    const model = await createModel(spec({ optimizer: { type: 'sgd', learningRate: 0.04 } }));
+    const step = { type: 'step', every: 1, factor: 0.5 } as const;
+    const history = await model.fit(x, y, { epochs: 4, schedule: step, callbacks: [{ onEpochBegin: (e) => { if (e === 2) model.learningRate = 1; } }] });
+    // epoch 2 began at 0.01 by the schedule; the callback set 1, which the schedule restarts from at epoch 3
+    expect(history.learningRate).toEqual([0.04, 0.02, 1, 1]);
+    await model.fit(x, y, { epochs: 1 });
+    const again = await model.fit(x, y, { epochs: 2, schedule: step });
+    expect(again.learningRate).toEqual([1, 0.5]);
+  });
+});
