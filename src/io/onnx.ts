@@ -26,7 +26,7 @@ import type { ActivationName, LossName, OptimizerSpec, InitName } from '../model
 import { Pipeline } from '../data/pipeline.js';
 import { version } from '../version.js';
 import {
-  AttributeType, DataType, decodeModel, elementCount, encodeModel, tensorFloats,
+  DataType, decodeModel, elementCount, encodeModel, tensorFloats,
   type OnnxAttribute, type OnnxModelSpec, type OnnxNode, type OnnxTensor,
 } from './onnx-proto.js';
 import { buildModel, describeModel, isActivation, type PortableLayer, type PortableModel } from './portable.js';
@@ -754,6 +754,3 @@ function fold(where: string, steps: Step[], features: number | undefined, meta: 
   }
   return { portable: { inputs, layers }, meta };
 }
-
-/** @internal attribute types, exported for tests that build graphs by hand. */
-export { AttributeType };

@@ -13,8 +13,8 @@
  * | batchNormalization        | BatchNormalization { axis: -1, momentum, epsilon }     |
  * | swish                     | 'swish' (Keras 3 also writes 'silu'; both are read)    |
  *
- * Read as well: InputLayer, Activation (folded into the dense layer before it), Flatten of a
- * rank-2 input (a no-op), Sequential or a functional chain (each layer fed by the one before).
+ * Read as well: InputLayer, Activation (folded into the dense layer before it), Flatten (of the
+ * input: rows of a × b × … values become rows of features), Sequential or a functional chain (each layer fed by the one before).
  */
 import type { Model } from '../model/model.js';
 import type { InitName, LossName, OptimizerSpec } from '../model/spec.js';
@@ -292,17 +292,19 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
   let features: number | undefined;
   const result: PortableLayer[] = [];
   let units: number | undefined;
+  // an input of shape [null, a, b, …] must be flattened first: its width waits for the Flatten
+  let unflattened: number[] | undefined;
   const takeShape = (label: string, config: Record<string, unknown>) => {
     const shape = batchShape(config);
-    if (!shape) return;
-    if (shape.length !== 2 || typeof shape[1] !== 'number') {
-      if (shape.length > 2) throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected rows of features [null, n]`);
-      throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected [null, n]`);
+    if (!shape || features !== undefined || unflattened) return;
+    const dims = shape.slice(1);
+    if (shape.length < 2 || !dims.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected [null, features] with a known width`);
     }
-    if (features === undefined) {
-      features = shape[1];
+    if (dims.length === 1) {
+      features = dims[0] as number;
       units = features;
-    }
+    } else unflattened = dims as number[];
   };
   const activationOf = (label: string, value: unknown): { activation: string; alpha?: number } => {
     const name = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? ((value as { class_name?: string; config?: { name?: string } }).config?.name ?? (value as { class_name?: string }).class_name) : undefined;
@@ -338,9 +340,14 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
         if (!batchShape(config)) throw new Error(`${where}: ${label}: no batch_input_shape`);
         return;
       case 'Flatten':
-        if (result.length > 0 && units === undefined) throw new Error(`${where}: ${label}: cannot tell the width before it`);
+        if (unflattened) {
+          features = unflattened.reduce((p, d) => p * d, 1);
+          units = features;
+          unflattened = undefined;
+        }
         return;
       case 'Dense': {
+        if (unflattened) throw new Error(`${where}: ${label}: its input has shape [null, ${unflattened.join(', ')}]; expected a Flatten before the first Dense (neuronine reads rows of features)`);
         const n = config.units;
         if (!Number.isInteger(n) || (n as number) < 1) throw new RangeError(`${where}: ${label}: units must be a positive integer; got ${describe(n)}`);
         const inputs = units ?? located.get([...located.keys()].find((k) => k.replace(/:0$/, '').endsWith(`${layerName}/kernel`)) ?? '')?.spec.shape[0];
