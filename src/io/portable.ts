@@ -57,22 +57,24 @@ export function isActivation(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);
 }
 
-type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; rate?: number; momentum?: number; epsilon?: number; inputs?: number };
+type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; rate?: number; momentum?: number; epsilon?: number };
+type AnyWeights = { weight: Float32Array; bias: Float32Array; movingMean?: Float32Array; movingVariance?: Float32Array };
 
 /**
- * The model's layers with copies of their parameters.
+ * The model's layers with copies of their parameters. `getWeights` gives one entry per layer: a
+ * dense layer's weight and bias, a batch normalization's γ (as `weight`), β (as `bias`) and
+ * moving statistics, a dropout's two empty arrays.
  *
  * @throws Error when the model holds a layer kind this converter does not know (a newer library).
  */
 export function describeModel(where: string, model: Model): PortableModel {
-  const weights = model.getWeights() as unknown as Record<string, Float32Array>[];
+  const weights = model.getWeights() as unknown as AnyWeights[];
   const specLayers = model.spec.layers as unknown as AnyLayer[];
   let inputs = model.spec.inputs;
-  let w = 0;
   const layers = specLayers.map((layer, i): PortableLayer => {
     const type = layer.type ?? 'dense';
+    const entry = weights[i];
     if (type === 'dense') {
-      const entry = weights[w++];
       const units = layer.units!;
       const dense: PortableDense = { type, inputs, units, activation: layer.activation ?? 'linear', weight: entry.weight, bias: entry.bias };
       if (dense.activation === 'leakyRelu') dense.alpha = layer.alpha;
@@ -81,10 +83,9 @@ export function describeModel(where: string, model: Model): PortableModel {
     }
     if (type === 'dropout') return { type, rate: layer.rate ?? 0 };
     if (type === 'batchNormalization') {
-      const entry = weights[w++];
       return {
         type, units: inputs, momentum: layer.momentum ?? 0.99, epsilon: layer.epsilon ?? 1e-3,
-        gamma: entry.gamma, beta: entry.beta, movingMean: entry.movingMean, movingVariance: entry.movingVariance,
+        gamma: entry.weight, beta: entry.bias, movingMean: entry.movingMean!, movingVariance: entry.movingVariance!,
       };
     }
     throw new Error(`${where}: layers[${i}] is of type '${type}', which this converter does not know`);
@@ -121,12 +122,11 @@ export async function buildModel(where: string, portable: PortableModel, options
     if (error instanceof Error) error.message = `${where}: ${error.message}`;
     throw error;
   }
-  const weights = portable.layers.flatMap((layer): object[] => {
-    if (layer.type === 'dense') return [{ weight: layer.weight, bias: layer.bias }];
-    if (layer.type === 'batchNormalization') {
-      return [{ gamma: layer.gamma, beta: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance }];
-    }
-    return [];
+  // one entry per layer, as setWeights takes them (see describeModel)
+  const weights = portable.layers.map((layer): AnyWeights => {
+    if (layer.type === 'dense') return { weight: layer.weight, bias: layer.bias };
+    if (layer.type === 'dropout') return { weight: new Float32Array(0), bias: new Float32Array(0) };
+    return { weight: layer.gamma, bias: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance };
   });
   try {
     model.setWeights(weights as unknown as { weight: Float32Array; bias: Float32Array }[]);
