@@ -11,7 +11,7 @@ export type {
 export type {
   ActivationName, InitName, LayerSpec, LossName, ModelSpec, OptimizerName, OptimizerSpec,
 } from './model/spec.js';
-export { loadModel } from './io/json.js';
+export { loadModel, DEFAULT_MAX_PARAMETERS, type LoadOptions } from './io/json.js';
 export type { ModelJSON } from './io/format.js';
 export type { KernelExports, KernelMemory } from './runtime/abi.js';
 export type { KernelFactory } from './runtime/module.js';

@@ -31,5 +31,6 @@ it('streams a 100 MB CSV through one epoch with a 32 MB heap and bounded residen
   expect(result.rows).toBeGreaterThan(1.5e6);
   expect(result.accuracy).toBeGreaterThan(0.95);
   expect(result.peak).toBeLessThan(RSS_BOUND);
-  expect(result.peak).toBeLessThan(bytes);
+  // the file is three times the JavaScript heap the child may use
+  expect(bytes).toBeGreaterThan(3 * 32 * 2 ** 20);
 }, 400_000);
