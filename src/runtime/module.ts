@@ -2,6 +2,13 @@
  * Loading the kernel module: the release build is embedded as base64 (src/runtime/wasm-binary.ts,
  * generated at build time), decoded and compiled once per process; every model then gets its own
  * instance, and with it its own memory, which is collected with the model.
+ *
+ * Compilation is asynchronous and happens once (a cached promise); instantiation from the cached
+ * `WebAssembly.Module` is synchronous (`new WebAssembly.Instance`). Repeated asynchronous
+ * compile-and-instantiate calls, one per model, hung Node 20 for good in a loop of a few thousand
+ * create/dispose cycles (V8's background compilation waiting on a garbage collection that an idle
+ * event loop never starts); a synchronous instantiation of an already compiled module starts no
+ * background task (scripts/soak.ts runs 20,000 cycles).
  */
 import { wasmBase64 } from './wasm-binary.js';
 import type { KernelExports } from './abi.js';
@@ -10,8 +17,10 @@ import type { KernelExports } from './abi.js';
 export type KernelFactory = () => Promise<KernelExports> | KernelExports;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
+let ready: WebAssembly.Module | undefined;
 
-function decodeBase64(text: string): Uint8Array {
+/** Decodes base64 (atob is in Node 16+ and every browser). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -24,16 +33,20 @@ export function kernelModule(): Promise<WebAssembly.Module> {
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(new Uint8Array(simdProbe))) {
       return Promise.reject(new Error('neuronine: this JavaScript engine lacks WebAssembly SIMD (fixed-width 128-bit), which the kernels need; Node 16.4+, Chrome 91+, Firefox 89+ and Safari 16.4+ have it'));
     }
-    compiled = WebAssembly.compile(decodeBase64(wasmBase64) as Uint8Array<ArrayBuffer>);
-    compiled.catch(() => { compiled = undefined; });
+    compiled = WebAssembly.compile(decodeBase64(wasmBase64));
+    compiled.then((module) => { ready = module; }, () => { compiled = undefined; });
   }
   return compiled;
 }
 
+/** A new instance of a compiled module, created synchronously (no background compilation). */
+export function instantiateModule(module: WebAssembly.Module, imports: WebAssembly.Imports = {}): KernelExports {
+  return new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+}
+
 /** A new instance of the release module, with its own memory. */
 export async function instantiateKernels(): Promise<KernelExports> {
-  const instance = await WebAssembly.instantiate(await kernelModule(), {});
-  return instance.exports as unknown as KernelExports;
+  return instantiateModule(ready ?? await kernelModule());
 }
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
