@@ -1,30 +1,38 @@
 /**
- * The model JSON format, version 1, and its encoding helpers. A saved model is
+ * The model JSON format, version 2, and its encoding helpers. A saved model is
  * ```
- * { format: 'neuronine-model', version: 1,
- *   spec: { inputs, layers: [{ units, activation, alpha? }], loss, optimizer: {…}, init, seed },
- *   weights: [{ weight: base64, bias: base64 }],   // float32 little-endian, weight (inputs × units) row-major
- *   steps: number,                                 // optimizer steps taken
- *   pipeline?: {…} }                               // the data pipeline's own JSON, when there is one
+ * { format: 'neuronine-model', version: 2,
+ *   spec: { inputs, layers: [...], loss, optimizer: {…}, init, seed },   // a ModelSpec, as createModel takes it
+ *   weights: [...],          // one entry per layer, float32 little-endian base64:
+ *                            //   dense { weight (inputs × units, row-major), bias }
+ *                            //   batchNormalization { weight: γ, bias: β, movingMean, movingVariance }
+ *                            //   dropout {}
+ *   steps: number,           // optimizer steps taken
+ *   pipeline?: {…} }         // the data pipeline's own JSON, when there is one
  * ```
+ * Version 2 added layer kinds (`type`), the L1/L2 fields, loss objects (`{ type: 'huber', delta }`),
+ * the new optimizers and clipping; the optimizer object holds only the options of its type.
+ * Version 1 (dense layers only, every optimizer field written) still loads.
  * Optimizer moments are not saved: a loaded model resumes training with fresh optimizer state.
  */
 
 export const FORMAT = 'neuronine-model';
-export const VERSION = 1;
+export const VERSION = 2;
+/** Versions `loadModel` reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export interface ModelJSON {
   format: typeof FORMAT;
-  version: typeof VERSION;
+  version: 1 | 2;
   spec: {
     inputs: number;
-    layers: { units: number; activation: string; alpha?: number }[];
-    loss: string;
+    layers: Record<string, unknown>[];
+    loss: string | { type: string; delta?: number };
     optimizer: Record<string, unknown>;
     init: string;
     seed: number;
   };
-  weights: { weight: string; bias: string }[];
+  weights: { weight?: string; bias?: string; movingMean?: string; movingVariance?: string }[];
   steps: number;
   pipeline?: unknown;
 }

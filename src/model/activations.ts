@@ -49,3 +49,8 @@ export const ACTIVATIONS = [...Object.keys(ACTIVATION_TABLE), ...Object.keys(ACT
 export function activationRow(name: CanonicalActivation): ActivationRow {
   return ACTIVATION_TABLE[name];
 }
+
+/** Name → code, derived from the table. */
+export const ACTIVATION_CODES = Object.fromEntries(
+  Object.entries(ACTIVATION_TABLE).map(([name, row]) => [name, row.code]),
+) as { readonly [K in CanonicalActivation]: (typeof ACTIVATION_TABLE)[K]['code'] };
