@@ -10,18 +10,21 @@ import type { Matrix } from '../types.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { instantiateKernels, type KernelFactory } from '../runtime/module.js';
 import { createRng, type Rng } from '../data/random.js';
-import { parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
+import { checkKeys, parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, type Features } from './inputs.js';
-import { metricFor, prepare, score, stage, type Evaluation } from './evaluate.js';
+import { fullScore, metricFor, prepare, stage, type Evaluation } from './evaluate.js';
 import { driveAsync, driveSync, isDataset, loadTraining, resolveFit, trainingRun, type DatasetLike, type FitHost,
-  type FitOptions, type History, type PipelineLike, type TrainingRun } from './fit.js';
+  type FitOptions, type History, type PipelineLike, type TrainingRun, type TrainingState } from './fit.js';
 import { modelToJSON } from '../io/json.js';
+import { summarize, summaryText, type Summary } from './summary.js';
 import type { ModelJSON } from '../io/format.js';
 
-export type { BatchLogs, DatasetLike, EpochLogs, FitOptions, History, PipelineLike } from './fit.js';
+export type { BatchLogs, Callback, DatasetLike, EarlyStopping, EpochLogs, FitOptions, History, MetricFigures, PipelineLike, ReduceLROnPlateau, Schedule } from './fit.js';
 export type { Evaluation } from './evaluate.js';
+export type { Summary, SummaryLayer } from './summary.js';
+export type { PerClass } from './metrics.js';
 
 /** The typed arrays that hold numbers (all but the BigInt ones). */
 export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
@@ -62,6 +65,8 @@ export class Model implements FitHost {
   private net: Network | undefined;
   /** The shuffle stream, kept across fits. @internal */
   shuffleRng: Rng;
+  /** Schedules' and early stopping's progress, kept across fits (and saved). @internal */
+  trainingState: TrainingState = { epoch: 0 };
   private training = false;
 
   /** @internal use createModel or loadModel */
@@ -101,9 +106,21 @@ export class Model implements FitHost {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       throw new RangeError(`model.learningRate must be a finite number greater than 0; got ${String(value)}`);
     }
+    this.applyLearningRate(value);
+    // a rate set by hand is the base a schedule starts from next time
+    this.trainingState.schedule = undefined;
+  }
+
+  /** Sets the learning rate without restarting the schedule (the fit loop's schedules use it). @internal */
+  applyLearningRate(value: number): void {
     const net = this.network('learningRate');
     (this.spec.optimizer as ResolvedOptimizer).learningRate = value;
     net.writeOptimizer();
+  }
+
+  /** Epochs trained over all fits (schedules count from it). */
+  get epochs(): number {
+    return this.trainingState.epoch;
   }
   /** Bytes of WebAssembly memory this model holds. */
   get memoryBytes(): number {
@@ -303,10 +320,13 @@ export class Model implements FitHost {
   }
 
   /**
-   * Loss (and accuracy, for classification) over a data set, without training.
+   * Scores the model on a data set, without training: the loss and, for classification,
+   * accuracy, precision, recall, f1 (macro averages; the positive class for one sigmoid output),
+   * the confusion matrix, per-class figures and, for binary problems, the ROC AUC; for regression
+   * mae, rmse and r2.
    *
    * @example
-   * const { loss, accuracy } = model.evaluate(test.x, test.y);
+   * const { loss, accuracy, f1, confusionMatrix } = model.evaluate(test.x, test.y);
    */
   evaluate(x: unknown, y?: unknown): Evaluation {
     const where = 'evaluate';
@@ -314,7 +334,7 @@ export class Model implements FitHost {
     const data = isDataset(x) ? x : { x, y };
     const { features, targets } = prepare(where, this.spec, this.encode(data.x), data.y);
     const rows = stage(net, features, targets);
-    return score(net, this.spec, rows, metricFor(this.spec, targets.kind));
+    return fullScore(net, this.spec, rows, metricFor(this.spec, targets.kind));
   }
 
   /**
@@ -327,6 +347,23 @@ export class Model implements FitHost {
    */
   toJSON(): ModelJSON {
     return modelToJSON(this);
+  }
+
+  /**
+   * The layers as a text table like Keras's `model.summary()` (layer, kind, activation, output
+   * shape, parameters, totals), or with `{ json: true }` the same as data.
+   *
+   * @example
+   * console.log(model.summary());
+   * model.summary({ json: true }).totalParameters; // 67
+   */
+  summary(options: { json: true }): Summary;
+  summary(options?: { json?: false }): string;
+  summary(options: { json?: boolean } = {}): string | Summary {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`model.summary: options must be an object { json }; got ${options === null ? 'null' : typeof options}`);
+    checkKeys('model.summary: options', options, ['json']);
+    const summary = summarize(this.spec);
+    return options.json ? summary : summaryText(summary);
   }
 
   /** Drops the model's memory early; any later call throws. */

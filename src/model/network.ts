@@ -21,7 +21,7 @@ const H = {
   optimizer: 8, state1: 9, state2: 10, step: 11, lr: 12, beta1: 13, beta2: 14, epsilon: 15,
   decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, status: 21, beta1Pow: 22, beta2Pow: 24,
   state3: 26, momentum: 27, clipNorm: 28, clipValue: 29, reach: 30, reachFactor: 31, delta: 32, seed: 33,
-  stream: 34, gradScale: 35, decayPow: 36, uProduct: 38, summary: 40,
+  stream: 34, gradScale: 35, decayPow: 36, uProduct: 38, summary: 40, sampleWeight: 44, batchWeight: 45, trainOut: 46,
 } as const;
 const LAYER0 = 64;
 const LAYER_WORDS = 24;
@@ -82,6 +82,9 @@ export class Network {
   order = 0;
   losses = 0;
   correct = 0;
+  /** Per-row training weights (rows floats) and the outputs kept for the epoch's metrics (rows × outputs). */
+  trainWeight = 0;
+  trainOut = 0;
   private trainEnd: Mark;
   /** Evaluation area. */
   evalRows = 0;
@@ -295,7 +298,7 @@ export class Network {
           k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
       }
     }
-    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, scratch);
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, scratch, want * 4);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
     let next = 0;
@@ -318,6 +321,7 @@ export class Network {
     this.setWord(H.input, at[next++]);
     this.setWord(H.target, at[next++]);
     this.setWord(H.scratch, at[next++]);
+    this.setWord(H.batchWeight, at[next++]);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;
     this.batchEnd = this.trainEnd = ws.mark();
@@ -330,10 +334,20 @@ export class Network {
     if (rows <= this.trainRows && batches <= this.trainRows) return;
     const { spec } = this;
     const perBatch = Math.max(batches, rows) * 4;
-    const [x, y, order, losses, correct] = this.ws.layout(this.batchEnd,
-      [rows * spec.inputs * 4, rows * this.outputs * 4, rows * 4, perBatch, perBatch], `${rows} training rows`);
-    Object.assign(this, { trainX: x, trainY: y, order, losses, correct, trainRows: rows, evalRows: 0 });
+    const [x, y, order, losses, correct, weight, out] = this.ws.layout(this.batchEnd,
+      [rows * spec.inputs * 4, rows * this.outputs * 4, rows * 4, perBatch, perBatch, rows * 4, rows * this.outputs * 4], `${rows} training rows`);
+    Object.assign(this, { trainX: x, trainY: y, order, losses, correct, trainWeight: weight, trainOut: out, trainRows: rows, evalRows: 0 });
+    this.useTrainingExtras(false, false);
     this.trainEnd = this.ws.mark();
+  }
+
+  /**
+   * Whether the driver weighs rows by the weights at `trainWeight` (written by the caller) and
+   * keeps each training row's outputs at `trainOut` (for per-epoch metrics).
+   */
+  useTrainingExtras(weights: boolean, outputs: boolean): void {
+    this.setWord(H.sampleWeight, weights ? this.trainWeight : 0);
+    this.setWord(H.trainOut, outputs ? this.trainOut : 0);
   }
 
   /** Makes the evaluation area hold `rows` rows. */
