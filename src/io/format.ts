@@ -7,13 +7,29 @@
  *                            //   dense { weight (inputs × units, row-major), bias }
  *                            //   batchNormalization { weight: γ, bias: β, movingMean, movingVariance }
  *                            //   dropout {}
- *   steps: number,           // optimizer steps taken
- *   pipeline?: {…} }         // the data pipeline's own JSON, when there is one
+ *   steps: number,                                 // optimizer steps taken
+ *   optimizerState?: {                             // left out by toJSON({ optimizer: false })
+ *     blocks: base64[],                            // the optimizer's state blocks over the whole parameter
+ *                                                  // block, alignment padding included, in the order of
+ *                                                  // the optimizer kernel (momentum: velocity; adam: first
+ *                                                  // and second moments; rmsprop: velocity, mean gradient
+ *                                                  // if centered, momentum if any; adagrad: accumulator)
+ *     biasCorrection: [β1ᵗ, β2ᵗ, d, Πu] },         // running powers (f64, exact in JSON); nadam's
+ *                                                  // 0.96^(0.004t) and Π u_s (two entries: both 1)
+ *   training?: {                                   // what a later fit continues
+ *     epoch,                                       // epochs trained over all fits
+ *     shuffle: [u32, u32, u32, u32],               // the shuffle stream's xoshiro128** state
+ *     dropoutStream?: u32,                         // dropout masks drawn so far
+ *     schedule?: { key, start, base, period },
+ *     plateau?: { key, best, wait, cooldown },
+ *     earlyStopping?: { key, best, wait, bestEpoch, weights?: base64 } },
+ *   pipeline?: {…} }                               // the data pipeline's own JSON, when there is one
  * ```
  * Version 2 added layer kinds (`type`), the L1/L2 fields, loss objects (`{ type: 'huber', delta }`),
- * the new optimizers and clipping; the optimizer object holds only the options of its type.
- * Version 1 (dense layers only, every optimizer field written) still loads.
- * Optimizer moments are not saved: a loaded model resumes training with fresh optimizer state.
+ * the new optimizers and clipping (the optimizer object holds only the options of its type), the
+ * optimizer state and the training state. `best` is null before any value was seen. Version 1
+ * files (dense layers only, every optimizer field written, no optimizer or training state) still
+ * load: their moments start afresh.
  */
 
 export const FORMAT = 'neuronine-model';
@@ -21,9 +37,18 @@ export const VERSION = 2;
 /** Versions `loadModel` reads. */
 export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
+export interface TrainingJSON {
+  epoch: number;
+  shuffle: [number, number, number, number];
+  schedule?: { key: string; start: number; base: number; period: number };
+  plateau?: { key: string; best: number | null; wait: number; cooldown: number };
+  earlyStopping?: { key: string; best: number | null; wait: number; bestEpoch: number; weights?: string };
+  dropoutStream?: number;
+}
+
 export interface ModelJSON {
   format: typeof FORMAT;
-  version: 1 | 2;
+  version: number;
   spec: {
     inputs: number;
     layers: Record<string, unknown>[];
@@ -34,6 +59,8 @@ export interface ModelJSON {
   };
   weights: { weight?: string; bias?: string; movingMean?: string; movingVariance?: string }[];
   steps: number;
+  optimizerState?: { blocks: string[]; biasCorrection: number[] };
+  training?: TrainingJSON;
   pipeline?: unknown;
 }
 

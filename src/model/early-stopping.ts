@@ -31,6 +31,7 @@ export interface ResolvedEarlyStopping extends MonitorSpec {
 /** Early stopping's progress, kept on the model (and in its saved form) so a later fit continues it. */
 export interface EarlyStoppingState {
   key: string;
+  /** The best monitored value so far; NaN before any. */
   best: number;
   wait: number;
   /** The model's epoch count after the best epoch (its 0-based index over all fits + 1). */
@@ -56,7 +57,7 @@ export function resolveEarlyStopping(where: string, value: unknown, monitor: (wh
 
 /** A fresh state: nothing seen yet. */
 export function freshEarlyStopping(es: ResolvedEarlyStopping): EarlyStoppingState {
-  return { key: es.key, best: es.higher ? -Infinity : Infinity, wait: 0, bestEpoch: 0 };
+  return { key: es.key, best: NaN, wait: 0, bestEpoch: 0 };
 }
 
 /**
@@ -65,7 +66,8 @@ export function freshEarlyStopping(es: ResolvedEarlyStopping): EarlyStoppingStat
  */
 export function earlyStoppingStep(es: ResolvedEarlyStopping, state: EarlyStoppingState, current: number, epochCount: number): 'improved' | 'wait' | 'stop' {
   state.wait++;
-  const better = es.higher ? current - es.minDelta > state.best : current + es.minDelta < state.best;
+  // best is NaN until a value has been seen
+  const better = Number.isNaN(state.best) ? !Number.isNaN(current) : es.higher ? current - es.minDelta > state.best : current + es.minDelta < state.best;
   if (better) {
     state.best = current;
     state.bestEpoch = epochCount;

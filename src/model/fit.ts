@@ -493,7 +493,7 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
   if (schedule && schedule.kind !== 'function' && state.schedule?.key !== schedule.key) {
     state.schedule = { key: schedule.key, start: state.epoch, base: spec.optimizer.learningRate, period: schedule.epochs || epochs };
   }
-  if (plateau && state.plateau?.key !== plateau.key) state.plateau = { key: plateau.key, best: plateau.higher ? -Infinity : Infinity, wait: 0, cooldown: 0 };
+  if (plateau && state.plateau?.key !== plateau.key) state.plateau = { key: plateau.key, best: NaN, wait: 0, cooldown: 0 };
   if (earlyStopping && state.earlyStopping?.key !== earlyStopping.key) state.earlyStopping = freshEarlyStopping(earlyStopping);
   const snapshot = (to: Float32Array) => to.set(net.ws.f32.subarray(net.params >>> 2, (net.params >>> 2) + net.paramFloats));
   if (earlyStopping?.restoreBestWeights && state.earlyStopping && !state.earlyStopping.weights) {

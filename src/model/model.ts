@@ -17,7 +17,7 @@ import { isMatrix, readFeatures, type Features } from './inputs.js';
 import { fullScore, metricFor, prepare, stage, type Evaluation } from './evaluate.js';
 import { driveAsync, driveSync, isDataset, loadTraining, resolveFit, trainingRun, type DatasetLike, type FitHost,
   type FitOptions, type History, type PipelineLike, type TrainingRun, type TrainingState } from './fit.js';
-import { modelToJSON } from '../io/json.js';
+import { modelToJSON, type SaveOptions } from '../io/json.js';
 import { summarize, summaryText, type Summary } from './summary.js';
 import type { ModelJSON } from '../io/format.js';
 
@@ -339,14 +339,20 @@ export class Model implements FitHost {
 
   /**
    * The model as plain JSON (versioned format, weights as base64 float32), for `loadModel`.
-   * `JSON.stringify(model)` gives the same.
+   * `JSON.stringify(model)` gives the same. The optimizer's state, the shuffle stream's position
+   * and the schedule's and early stopping's progress are saved too, so a loaded model trains on
+   * exactly as this one would; `{ optimizer: false }` leaves the optimizer state out (a smaller
+   * file; that model restarts its moments).
    *
    * @example
    * localStorage.setItem('model', JSON.stringify(model));
    * const again = await loadModel(localStorage.getItem('model')!);
    */
-  toJSON(): ModelJSON {
-    return modelToJSON(this);
+  toJSON(options?: SaveOptions): ModelJSON {
+    // JSON.stringify passes the property name (a string) as the argument
+    if (options !== undefined && (typeof options !== 'object' || options === null)) return modelToJSON(this);
+    if (options !== undefined) checkKeys('model.toJSON: options', options, ['optimizer']);
+    return modelToJSON(this, options);
   }
 
   /**

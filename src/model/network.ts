@@ -260,6 +260,19 @@ export class Network {
     return (['ok', 'loss', 'gradient', 'tooLarge'] as const)[this.ws.i32[(this.plan >>> 2) + H.status]];
   }
 
+  /**
+   * The running products the optimizers keep in f64 plan words, for saving: β1ᵗ and β2ᵗ (the
+   * bias correction of the moments' age), nadam's 0.96^(0.004t) and Π u_s.
+   */
+  get biasCorrection(): number[] {
+    const f64 = (word: number) => new Float64Array(this.ws.i32.buffer, this.plan + word * 4, 2);
+    return [...f64(H.beta1Pow), ...f64(H.decayPow)];
+  }
+  set biasCorrection(value: number[]) {
+    new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2).set(value.slice(0, 2));
+    new Float64Array(this.ws.i32.buffer, this.plan + H.decayPow * 4, 2).set(value.length >= 4 ? value.slice(2, 4) : [1, 1]);
+  }
+
   /** Optimizer steps taken so far. */
   get step(): number {
     return this.ws.i32[(this.plan >>> 2) + H.step];

@@ -73,6 +73,7 @@ export interface ScheduleState {
 
 export interface PlateauState {
   key: string;
+  /** The best monitored value so far; NaN before any. */
   best: number;
   wait: number;
   cooldown: number;
@@ -156,7 +157,8 @@ export function plateauStep(p: ResolvedPlateau, state: PlateauState, current: nu
     state.cooldown--;
     state.wait = 0;
   }
-  const better = p.higher ? current > state.best + p.minDelta : current < state.best - p.minDelta;
+  // best is NaN until a value has been seen
+  const better = Number.isNaN(state.best) ? !Number.isNaN(current) : p.higher ? current > state.best + p.minDelta : current < state.best - p.minDelta;
   if (better) {
     state.best = current;
     state.wait = 0;
