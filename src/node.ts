@@ -10,9 +10,14 @@
 
 import type { Dataset } from './data/dataset.js';
 import { parseCSVAs, type CSVOptions } from './data/load.js';
+import type { Model } from './model/model.js';
+import { fromTFJS, tfjsModelJSON, toTFJS, type TFJSWeightSpec } from './io/tfjs.js';
 
 interface NodeFsPromises {
   readFile(path: string | URL, encoding: 'utf8'): Promise<string>;
+  readFile(path: string | URL): Promise<Uint8Array>;
+  writeFile(path: string | URL, data: string | Uint8Array): Promise<void>;
+  mkdir(path: string | URL, options: { recursive: true }): Promise<unknown>;
 }
 
 function fsPromises(fn: string): NodeFsPromises {
@@ -42,4 +47,88 @@ export async function loadCSVFile(path: string | URL, options: CSVOptions = {}):
   }
   const text = await fsPromises(fn).readFile(path, 'utf8');
   return parseCSVAs(fn, text, options);
+}
+
+/** `folder/name` for a path string or a folder URL. */
+function inFolder(folder: string | URL, name: string): string | URL {
+  if (folder instanceof URL) return new URL(name, folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`));
+  return folder.endsWith('/') || folder.endsWith('\\') ? folder + name : `${folder}/${name}`;
+}
+
+function checkFolder(fn: string, folder: unknown): asserts folder is string | URL {
+  if (typeof folder !== 'string' && !(folder instanceof URL)) {
+    throw new TypeError(`${fn}: folder: expected a path string or a file: URL, got ${folder === null ? 'null' : typeof folder}`);
+  }
+}
+
+/**
+ * Saves the model in the TF.js layers format: `folder/model.json` (topology and weights
+ * manifest) and `folder/weights.bin` (float32 little-endian), the files that
+ * `tf.loadLayersModel('file://…/model.json')` (tfjs-node) or an http server + `tf.loadLayersModel(url)`
+ * read. The folder is created when missing; existing files of those names are replaced.
+ *
+ * @example
+ * import { saveTFJS } from 'neuronine/node';
+ * await saveTFJS(model, 'exported/iris');
+ */
+export async function saveTFJS(model: Model, folder: string | URL): Promise<void> {
+  const fn = 'saveTFJS';
+  checkFolder(fn, folder);
+  const artifacts = toTFJS(model);
+  const fs = fsPromises(fn);
+  await fs.mkdir(folder, { recursive: true });
+  await fs.writeFile(inFolder(folder, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+  await fs.writeFile(inFolder(folder, 'model.json'), tfjsModelJSON(artifacts, 'weights.bin'));
+}
+
+/**
+ * Loads a TF.js layers model from a folder: `folder/model.json` and the weight files its
+ * manifest names (one `weights.bin`, or the `group1-shard1of2.bin`… shards that
+ * `tensorflowjs_converter` writes), read in manifest order, then as `fromTFJS`.
+ *
+ * @throws as fromTFJS; the file system's error for a missing file (naming the path); Error for a
+ *   model.json that is not JSON or has no weightsManifest.
+ *
+ * @example
+ * import { loadTFJS } from 'neuronine/node';
+ * const model = await loadTFJS('web_model');   // from tensorflowjs_converter --input_format keras
+ */
+export async function loadTFJS(folder: string | URL): Promise<Model> {
+  const fn = 'loadTFJS';
+  checkFolder(fn, folder);
+  const fs = fsPromises(fn);
+  const text = await fs.readFile(inFolder(folder, 'model.json'), 'utf8');
+  let json: { modelTopology?: unknown; weightsManifest?: { paths?: unknown; weights?: unknown }[]; format?: string; userDefinedMetadata?: Record<string, unknown> };
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`${fn}: model.json is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  const manifest = json.weightsManifest;
+  if (!Array.isArray(manifest)) throw new Error(`${fn}: model.json has no weightsManifest array; expected a TF.js layers model`);
+  const specs: TFJSWeightSpec[] = [];
+  const buffers: Uint8Array[] = [];
+  for (const [g, group] of manifest.entries()) {
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${fn}: weightsManifest[${g}] must be { paths, weights }`);
+    for (const path of group.paths) {
+      if (typeof path !== 'string' || path.includes('..') || path.startsWith('/')) throw new Error(`${fn}: weightsManifest[${g}].paths has ${JSON.stringify(path)}; expected a file name inside the folder`);
+      buffers.push(await fs.readFile(inFolder(folder, path)));
+    }
+    specs.push(...(group.weights as TFJSWeightSpec[]));
+  }
+  const total = buffers.reduce((s, b) => s + b.length, 0);
+  const data = new Uint8Array(total);
+  let offset = 0;
+  for (const b of buffers) {
+    data.set(b, offset);
+    offset += b.length;
+  }
+  const model = await fromTFJS({
+    modelTopology: json.modelTopology as Record<string, unknown>, weightSpecs: specs, weightData: data.buffer,
+    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+  }).catch((error: Error) => {
+    error.message = error.message.replace(/^fromTFJS/, fn);
+    throw error;
+  });
+  return model;
 }
