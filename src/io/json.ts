@@ -6,7 +6,7 @@
  * half-loaded model.
  */
 import { createModel, type CreateOptions, type Model } from '../model/model.js';
-import { resolveSpec, type ModelSpec, type ResolvedLayer, type ResolvedSpec } from '../model/spec.js';
+import { lossToSpec, optimizerToSpec, resolveSpec, type ModelSpec, type ResolvedLayer, type ResolvedSpec } from '../model/spec.js';
 import { ACTIVATION_TABLE } from '../model/activations.js';
 import { OPTIMIZER_TABLE } from '../model/optimizers.js';
 import { Pipeline } from '../data/pipeline.js';
@@ -40,18 +40,14 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 export function modelToJSON(model: Model, options: SaveOptions = {}): ModelJSON {
   const { spec } = model;
   // the optimizer's own options only (another type's field would be refused on load)
-  const o = spec.optimizer as unknown as Record<string, unknown>;
-  const optimizer: Record<string, unknown> = { type: spec.optimizer.type };
-  for (const key of Object.keys(OPTIMIZER_TABLE[spec.optimizer.type].options)) optimizer[key] = o[key];
-  if (spec.optimizer.clipNorm !== undefined) optimizer.clipNorm = spec.optimizer.clipNorm;
-  if (spec.optimizer.clipValue !== undefined) optimizer.clipValue = spec.optimizer.clipValue;
+  const optimizer = optimizerToSpec(spec.optimizer) as unknown as Record<string, unknown>;
   const json: ModelJSON = {
     format: FORMAT,
     version: VERSION,
     spec: {
       inputs: spec.inputs,
       layers: spec.layers.map(layerToJSON),
-      loss: spec.loss === 'huber' ? { type: 'huber', delta: spec.delta } : spec.loss,
+      loss: lossToSpec(spec),
       optimizer,
       init: spec.init,
       seed: spec.seed,

@@ -65,26 +65,26 @@ type AnyLayer = { type?: string; units?: number; activation?: ActivationName; al
  * @throws Error when the model holds a layer kind this converter does not know (a newer library).
  */
 export function describeModel(where: string, model: Model): PortableModel {
+  // one entry per layer: dense { weight, bias }, batch normalization { weight: γ, bias: β, moving… }
   const weights = model.getWeights() as unknown as Record<string, Float32Array>[];
   const specLayers = model.spec.layers as unknown as AnyLayer[];
   let inputs = model.spec.inputs;
-  let w = 0;
   const layers = specLayers.map((layer, i): PortableLayer => {
     const type = layer.type ?? 'dense';
     if (type === 'dense') {
-      const entry = weights[w++];
+      const entry = weights[i];
       const units = layer.units!;
       const dense: PortableDense = { type, inputs, units, activation: layer.activation ?? 'linear', weight: entry.weight, bias: entry.bias };
-      if (dense.activation === 'leakyRelu') dense.alpha = layer.alpha;
+      if (dense.activation === 'leakyRelu' || dense.activation === 'elu') dense.alpha = layer.alpha;
       inputs = units;
       return dense;
     }
     if (type === 'dropout') return { type, rate: layer.rate ?? 0 };
     if (type === 'batchNormalization') {
-      const entry = weights[w++];
+      const entry = weights[i];
       return {
         type, units: inputs, momentum: layer.momentum ?? 0.99, epsilon: layer.epsilon ?? 1e-3,
-        gamma: entry.gamma, beta: entry.beta, movingMean: entry.movingMean, movingVariance: entry.movingVariance,
+        gamma: entry.weight, beta: entry.bias, movingMean: entry.movingMean, movingVariance: entry.movingVariance,
       };
     }
     throw new Error(`${where}: layers[${i}] is of type '${type}', which this converter does not know`);
@@ -103,7 +103,7 @@ export async function buildModel(where: string, portable: PortableModel, options
   const layers: LayerSpec[] = portable.layers.map((layer) => {
     if (layer.type === 'dense') {
       const spec: LayerSpec = { units: layer.units, activation: layer.activation };
-      if (layer.activation === 'leakyRelu' && layer.alpha !== undefined) spec.alpha = layer.alpha;
+      if ((layer.activation === 'leakyRelu' || layer.activation === 'elu') && layer.alpha !== undefined) spec.alpha = layer.alpha;
       return spec;
     }
     if (layer.type === 'dropout') return { type: 'dropout', rate: layer.rate } as unknown as LayerSpec;
@@ -121,12 +121,13 @@ export async function buildModel(where: string, portable: PortableModel, options
     if (error instanceof Error) error.message = `${where}: ${error.message}`;
     throw error;
   }
-  const weights = portable.layers.flatMap((layer): object[] => {
-    if (layer.type === 'dense') return [{ weight: layer.weight, bias: layer.bias }];
+  // one entry per layer, as setWeights takes them (a dropout layer's are empty)
+  const weights = portable.layers.map((layer): object => {
+    if (layer.type === 'dense') return { weight: layer.weight, bias: layer.bias };
     if (layer.type === 'batchNormalization') {
-      return [{ gamma: layer.gamma, beta: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance }];
+      return { weight: layer.gamma, bias: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance };
     }
-    return [];
+    return { weight: new Float32Array(0), bias: new Float32Array(0) };
   });
   try {
     model.setWeights(weights as unknown as { weight: Float32Array; bias: Float32Array }[]);

@@ -337,3 +337,18 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   } else seed = spec.seed;
   return { inputs, layers, loss, delta, optimizer: resolveOptimizer(spec.optimizer), init, seed };
 }
+
+/** A resolved optimizer as the spec a user would write: its type's own options, clipping when set. */
+export function optimizerToSpec(o: ResolvedOptimizer): OptimizerSpec {
+  const fields = o as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: o.type };
+  for (const key of Object.keys(OPTIMIZER_TABLE[o.type].options)) out[key] = fields[key];
+  if (o.clipNorm !== undefined) out.clipNorm = o.clipNorm;
+  if (o.clipValue !== undefined) out.clipValue = o.clipValue;
+  return out as unknown as OptimizerSpec;
+}
+
+/** A resolved loss as the spec a user would write: the name, or `{ type: 'huber', delta }`. */
+export function lossToSpec(spec: ResolvedSpec): LossName | LossSpec {
+  return spec.loss === 'huber' ? { type: 'huber', delta: spec.delta } : spec.loss;
+}
