@@ -489,12 +489,17 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
   const batchCallbacks = callbacks.filter((cb) => cb.onBatchEnd);
 
   // schedules and early stopping continue from the model's state when they are the same as last time
+  // (a fit without one of them drops its state: only the fit right after continues it)
   const { schedule, plateau, earlyStopping } = fit;
-  if (schedule && schedule.kind !== 'function' && state.schedule?.key !== schedule.key) {
-    state.schedule = { key: schedule.key, start: state.epoch, base: spec.optimizer.learningRate, period: schedule.epochs || epochs };
-  }
-  if (plateau && state.plateau?.key !== plateau.key) state.plateau = { key: plateau.key, best: NaN, wait: 0, cooldown: 0 };
-  if (earlyStopping && state.earlyStopping?.key !== earlyStopping.key) state.earlyStopping = freshEarlyStopping(earlyStopping);
+  const startSchedule = () => {
+    if (schedule && schedule.kind !== 'function' && state.schedule?.key !== schedule.key) {
+      state.schedule = { key: schedule.key, start: state.epoch, base: spec.optimizer.learningRate, period: schedule.epochs || epochs };
+    }
+  };
+  if (!schedule || schedule.kind === 'function') state.schedule = undefined;
+  startSchedule();
+  state.plateau = plateau && (state.plateau?.key === plateau.key ? state.plateau : { key: plateau.key, best: NaN, wait: 0, cooldown: 0 });
+  state.earlyStopping = earlyStopping && (state.earlyStopping?.key === earlyStopping.key ? state.earlyStopping : freshEarlyStopping(earlyStopping));
   const snapshot = (to: Float32Array) => to.set(net.ws.f32.subarray(net.params >>> 2, (net.params >>> 2) + net.paramFloats));
   if (earlyStopping?.restoreBestWeights && state.earlyStopping && !state.earlyStopping.weights) {
     state.earlyStopping.weights = new Float32Array(net.paramFloats);
@@ -517,6 +522,8 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
       break;
     }
     if (schedule) {
+      // a rate set by hand (model.learningRate, say in a callback) restarts the schedule from it
+      startSchedule();
       const current = spec.optimizer.learningRate;
       const rate = schedule.fn ? schedule.fn(state.epoch, current) : scheduledRate(schedule, state.schedule!, state.epoch - state.schedule!.start);
       if (!usableRate(rate)) {
