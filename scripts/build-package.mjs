@@ -9,6 +9,8 @@
 //                                   esbuild bundle dist/internal.cjs (so CJS never relies on
 //                                   require(esm))
 //   dist/neuronine.wasm             the release kernel module, for streaming compilation
+//   dist/cli.js                     the `neuronine` command (package.json `bin`), bundled from
+//                                   src/cli by scripts/build-cli.mjs over the entries above
 //
 // and then checks that the browser entries (neuronine, neuronine/onnx, neuronine/tfjs) bundle for
 // platform=browser with no Node built-in in their module graphs (a `node:` import would break
@@ -25,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { buildCLI } from './build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The package's entry points: `neuronine`, `neuronine/node`, `neuronine/onnx`, `neuronine/tfjs`. */
@@ -130,6 +133,9 @@ for (const name of Object.keys(halves)) {
 // 4. the release wasm, for users who compile it themselves (WebAssembly.compileStreaming)
 copyFileSync(join(root, 'build/neuronine.wasm'), join(dist, 'neuronine.wasm'));
 
+// 4b. the command line, over the ESM entries
+await buildCLI({ root, dist, entries: ENTRIES });
+
 // 5. the browser entry must not reach a Node built-in: bundle the emitted ESM for the browser
 // (esbuild cannot resolve `node:*` for platform=browser, so the build itself fails on one) and
 // also check the module graph for bare built-in names.
@@ -157,4 +163,4 @@ for (const entry of BROWSER_ENTRIES) {
 const files = [...walk(dist)];
 const bytes = files.reduce((sum, f) => sum + readFileSync(f).length, 0);
 log(`${relative(root, dist) || 'dist'}: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB `
-  + `(ESM + ${declarations} .d.ts/.d.cts pairs, CommonJS ${Object.keys(halves).map((h) => `${h}.cjs`).join('/')} over internal.cjs, neuronine.wasm); browser entries have no Node imports`);
+  + `(ESM + ${declarations} .d.ts/.d.cts pairs, CommonJS ${Object.keys(halves).map((h) => `${h}.cjs`).join('/')} over internal.cjs, neuronine.wasm, cli.js); browser entries have no Node imports`);

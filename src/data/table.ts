@@ -730,9 +730,14 @@ function encodeTable(fn: string, table: Table, fitted: FittedTable, used: readon
   const classification = pipeline.target.task === 'classification';
   const y = classification ? new Int32Array(rows) : new Float32Array(rows * encoder.targetWidth);
   let m = 0;
+  const spareX = new Float32Array(encoder.width);
+  const spareY = classification ? new Int32Array(1) : new Float32Array(encoder.targetWidth);
   table.scan(used, (cells, row) => {
-    if (m >= rows) throw new Error(`${fn}: the source changed between the two passes (more rows the second time)`);
-    if (encoder.row(cells, row, x, y, m)) m++;
+    if (m < rows) {
+      if (encoder.row(cells, row, x, y, m)) m++;
+    } else if (encoder.row(cells, row, spareX, spareY, 0)) {
+      throw new Error(`${fn}: the source changed between the two passes (more rows the second time)`);
+    }
   });
   if (m !== rows) throw new Error(`${fn}: the source changed between the two passes (${rows} rows, then ${m})`);
   const target = pipeline.target;

@@ -12,6 +12,7 @@ import type { Network } from './network.js';
 import type { ResolvedOptimizer, ResolvedSpec } from './spec.js';
 import { OPTIMIZER_TABLE } from './optimizers.js';
 import { isMatrix } from './inputs.js';
+import { checkOutputAgainstData, describeData } from './agreement.js';
 import { fromStaged, metricFor, prepare, score, stage, toStaged, type MetricKind, type Prepared, type StagedRows } from './evaluate.js';
 import { classificationMetrics, CLASSIFICATION_METRICS, isBinary, METRIC_NAMES, regressionMetrics, REGRESSION_METRICS, type MetricName } from './metrics.js';
 import { checkOptionKeys, didYouMean, resolveMonitor, valName } from './monitor.js';
@@ -308,6 +309,7 @@ function resolveSampleWeight(where: string, value: unknown, rows: number): Array
 export function resolveFit(where: string, host: FitHost, a: unknown, b: unknown, c: unknown): ResolvedFit {
   const { x, y, options, pipeline } = splitArguments(where, a, b, c);
   checkOptionKeys(`${where}: options`, options, FIT_KEYS);
+  if (isDataset(a)) checkOutputAgainstData(where, host.spec, describeData(a));
   const epochs = options.epochs ?? 10;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${where}: options.epochs must be a non-negative integer; got ${String(epochs)}`);
   const batchSize = options.batchSize ?? 32;

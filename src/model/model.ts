@@ -18,11 +18,15 @@ import { fullScore, metricFor, prepare, stage, type Evaluation } from './evaluat
 import { driveAsync, driveSync, isDataset, loadTraining, resolveFit, trainingRun, type DatasetLike, type FitHost,
   type FitOptions, type History, type PipelineLike, type TrainingRun, type TrainingState } from './fit.js';
 import { modelToJSON, type SaveOptions } from '../io/json.js';
+import { specFromData, type DataModelSpec } from './agreement.js';
+import { fitBatches, isBatchSource, resolveStreamFit, type StreamFitOptions } from './fit-stream.js';
 import { summarize, summaryText, type Summary } from './summary.js';
 import type { ModelJSON } from '../io/format.js';
 
 export type { BatchLogs, Callback, DatasetLike, EarlyStopping, EpochLogs, FitOptions, History, MetricFigures, PipelineLike, ReduceLROnPlateau, Schedule } from './fit.js';
 export type { Evaluation } from './evaluate.js';
+export type { DataModelSpec } from './agreement.js';
+export type { StreamFitOptions } from './fit-stream.js';
 export type { Summary, SummaryLayer } from './summary.js';
 export type { PerClass } from './metrics.js';
 
@@ -221,8 +225,10 @@ export class Model implements FitHost {
    * console.log(history.loss.at(-1), history.valAccuracy?.at(-1));
    */
   fit(data: DatasetLike, options?: FitOptions): Promise<History>;
+  fit(batches: AsyncIterable<{ x: unknown; y: unknown }> | Iterable<{ x: unknown; y: unknown }>, options?: StreamFitOptions): Promise<History>;
   fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
   async fit(x: unknown, y?: unknown, options?: FitOptions): Promise<History> {
+    if (isBatchSource(x)) return this.fitSource('fit', x, y);
     const run = this.startRun('fit', x, y, options);
     try {
       return await driveAsync(run);
@@ -241,6 +247,20 @@ export class Model implements FitHost {
     const run = this.startRun('fitSync', x, y, options);
     try {
       return driveSync(run);
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** `fit` on a source of batches (fit-stream.ts): every check first, then one step per batch. */
+  private async fitSource(where: string, source: AsyncIterable<unknown> | Iterable<unknown>, options: unknown): Promise<History> {
+    this.network(where);
+    if (this.training) throw new Error(`${where}: this model is already training; wait for the running fit to end`);
+    const fit = resolveStreamFit(where, this, source, options);
+    if (fit.pipeline) this.pipeline = fit.pipeline;
+    this.training = true;
+    try {
+      return await fitBatches(where, this, source, fit);
     } finally {
       this.training = false;
     }
@@ -407,8 +427,11 @@ function isNumericInput(x: unknown): boolean {
  *   seed: 42,
  * });
  */
-export async function createModel(spec: ModelSpec, options: CreateOptions = {}): Promise<Model> {
-  const resolved = resolveSpec(spec);
+export async function createModel(spec: ModelSpec | DataModelSpec, options: CreateOptions = {}): Promise<Model> {
+  const { spec: plain, pipeline } = specFromData('createModel', spec);
+  const resolved = resolveSpec(plain);
   const kernels = await (options.kernels ?? instantiateKernels)();
-  return new Model(kernels, resolved);
+  const model = new Model(kernels, resolved);
+  if (pipeline !== undefined) model.pipeline = pipeline as PipelineLike;
+  return model;
 }

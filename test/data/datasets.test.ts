@@ -130,7 +130,10 @@ describe('loadCSV sources', () => {
   it('loadCSVFile reads a path in Node and names the function in errors', async () => {
     const iris = await loadCSVFile(join(root, 'data/iris.csv'), { target: 'species' });
     expect(iris.classes).toEqual(['setosa', 'versicolor', 'virginica']);
-    await expect(loadCSVFile(join(root, 'data/missing.csv'))).rejects.toThrow(/ENOENT/);
+    const missing = join(root, 'data/missing.csv');
+    await expect(loadCSVFile(missing)).rejects.toThrow(`loadCSVFile: path: no file at ${JSON.stringify(missing)}`);
+    await expect(loadCSVFile(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(loadCSVFile(join(root, 'data'))).rejects.toThrow(/^loadCSVFile: path: ".*data" is a directory, not a CSV file$/);
     await expect(loadCSVFile(join(root, 'data/iris.csv'), { target: 'kind' })).rejects.toThrow(/^loadCSVFile: options.target: no column named "kind"/);
   });
 });
