@@ -57,34 +57,35 @@ export function isActivation(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);
 }
 
-type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; rate?: number; momentum?: number; epsilon?: number; inputs?: number };
+type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; rate?: number; momentum?: number; epsilon?: number };
+type AnyWeights = { weight: Float32Array; bias: Float32Array; movingMean?: Float32Array; movingVariance?: Float32Array };
 
 /**
- * The model's layers with copies of their parameters.
+ * The model's layers with copies of their parameters. `getWeights` gives one entry per layer: a
+ * dense layer's weight and bias, a batch normalization's γ (as `weight`), β (as `bias`) and
+ * moving statistics, a dropout's two empty arrays.
  *
  * @throws Error when the model holds a layer kind this converter does not know (a newer library).
  */
 export function describeModel(where: string, model: Model): PortableModel {
-  // one entry per layer: dense { weight, bias }, batch normalization { weight: γ, bias: β, moving… }
-  const weights = model.getWeights() as unknown as Record<string, Float32Array>[];
+  const weights = model.getWeights() as unknown as AnyWeights[];
   const specLayers = model.spec.layers as unknown as AnyLayer[];
   let inputs = model.spec.inputs;
   const layers = specLayers.map((layer, i): PortableLayer => {
     const type = layer.type ?? 'dense';
+    const entry = weights[i];
     if (type === 'dense') {
-      const entry = weights[i];
       const units = layer.units!;
       const dense: PortableDense = { type, inputs, units, activation: layer.activation ?? 'linear', weight: entry.weight, bias: entry.bias };
-      if (dense.activation === 'leakyRelu' || dense.activation === 'elu') dense.alpha = layer.alpha;
+      if (dense.activation === 'leakyRelu') dense.alpha = layer.alpha;
       inputs = units;
       return dense;
     }
     if (type === 'dropout') return { type, rate: layer.rate ?? 0 };
     if (type === 'batchNormalization') {
-      const entry = weights[i];
       return {
         type, units: inputs, momentum: layer.momentum ?? 0.99, epsilon: layer.epsilon ?? 1e-3,
-        gamma: entry.weight, beta: entry.bias, movingMean: entry.movingMean, movingVariance: entry.movingVariance,
+        gamma: entry.weight, beta: entry.bias, movingMean: entry.movingMean!, movingVariance: entry.movingVariance!,
       };
     }
     throw new Error(`${where}: layers[${i}] is of type '${type}', which this converter does not know`);
@@ -103,7 +104,7 @@ export async function buildModel(where: string, portable: PortableModel, options
   const layers: LayerSpec[] = portable.layers.map((layer) => {
     if (layer.type === 'dense') {
       const spec: LayerSpec = { units: layer.units, activation: layer.activation };
-      if ((layer.activation === 'leakyRelu' || layer.activation === 'elu') && layer.alpha !== undefined) spec.alpha = layer.alpha;
+      if (layer.activation === 'leakyRelu' && layer.alpha !== undefined) spec.alpha = layer.alpha;
       return spec;
     }
     if (layer.type === 'dropout') return { type: 'dropout', rate: layer.rate } as unknown as LayerSpec;
@@ -121,13 +122,11 @@ export async function buildModel(where: string, portable: PortableModel, options
     if (error instanceof Error) error.message = `${where}: ${error.message}`;
     throw error;
   }
-  // one entry per layer, as setWeights takes them (a dropout layer's are empty)
-  const weights = portable.layers.map((layer): object => {
+  // one entry per layer, as setWeights takes them (see describeModel)
+  const weights = portable.layers.map((layer): AnyWeights => {
     if (layer.type === 'dense') return { weight: layer.weight, bias: layer.bias };
-    if (layer.type === 'batchNormalization') {
-      return { weight: layer.gamma, bias: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance };
-    }
-    return { weight: new Float32Array(0), bias: new Float32Array(0) };
+    if (layer.type === 'dropout') return { weight: new Float32Array(0), bias: new Float32Array(0) };
+    return { weight: layer.gamma, bias: layer.beta, movingMean: layer.movingMean, movingVariance: layer.movingVariance };
   });
   try {
     model.setWeights(weights as unknown as { weight: Float32Array; bias: Float32Array }[]);

@@ -135,6 +135,30 @@ describe('fromONNX refuses bad input by name', () => {
     await expect(fromONNX(weightInput)).rejects.toThrow(/node 0 'fc1' \(MatMul\): the second input \('x'\) must be a constant weight/);
   });
 
+  it('post-processing beyond skl2onnx\'s label branch, and LogSoftmax, are refused by name', async () => {
+    const label = graph([
+      { name: 'fc1', opType: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] },
+      { name: 'am', opType: 'ArgMax', inputs: ['y'], outputs: ['i'], attributes: { axis: 1 } },
+      { name: 'plus', opType: 'Add', inputs: ['i', 'i'], outputs: ['j'] },
+    ], [w32, b2], { outputs: [{ name: 'y', shape: ['N', 2] }, { name: 'j', shape: ['N'], elemType: DataType.INT64 }] });
+    await expect(fromONNX(label)).rejects.toThrow(/node 2 'plus' \(Add\) works on the class-label branch; expected only ArgMax, ArrayFeatureExtractor, ZipMap, Reshape, Cast, Identity/);
+    const logSoftmax = graph([
+      { name: 'fc1', opType: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['h'] },
+      { name: 'ls', opType: 'LogSoftmax', inputs: ['h'], outputs: ['y'] },
+    ], [w32, b2]);
+    await expect(fromONNX(logSoftmax)).rejects.toThrow(/node 1 'ls' \(LogSoftmax\) is not part of an MLP this library reads/);
+    const scaler = graph([
+      { name: 'norm', opType: 'Scaler', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['s'] },
+      { name: 'fc1', opType: 'Gemm', inputs: ['s', 'w', 'b'], outputs: ['y'] },
+    ], [w32, b2]);
+    await expect(fromONNX(scaler)).rejects.toThrow(/node 0 'norm' \(Scaler\) is from operator domain 'ai.onnx.ml'/);
+    const sub = graph([
+      { name: 'centre', opType: 'Sub', inputs: ['x', 'm'], outputs: ['s'] },
+      { name: 'fc1', opType: 'Gemm', inputs: ['s', 'w', 'b'], outputs: ['y'] },
+    ], [w32, b2, { name: 'm', dims: [3], values: new Float32Array(3) }]);
+    await expect(fromONNX(sub)).rejects.toThrow(/node 0 'centre' \(Sub\): a Sub\/Div before the first layer is read only as the scaler of a neuronine pipeline/);
+  });
+
   it('double or integer inputs, and external data', async () => {
     const double = graph([{ name: 'fc1', opType: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] }], [w32, b2], { inputs: [{ name: 'x', shape: ['N', 3], elemType: DataType.DOUBLE }] });
     await expect(fromONNX(double)).rejects.toThrow(/input 'x' is of element type 11; expected a float32 tensor/);

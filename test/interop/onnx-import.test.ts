@@ -127,6 +127,12 @@ function sklGraph(options: { sizes: number[]; activation: 'Relu' | 'Tanh' | 'Sig
   });
 }
 
+function predictIndices(model: nn.Model, x: Float32Array, inputs: number): number[] {
+  const rows: number[][] = [];
+  for (let r = 0; r < x.length / inputs; r++) rows.push(Array.from(x.subarray(r * inputs, r * inputs + inputs)));
+  return model.predictClass(rows) as number[];
+}
+
 describe('fromONNX: skl2onnx MLP patterns', () => {
   const variants = [
     { name: 'MLPClassifier, 3 classes, relu, string labels, zipmap', options: { sizes: [5, 9, 7, 3], activation: 'Relu', kind: 'multiclass', zipmap: true } },
@@ -143,12 +149,18 @@ describe('fromONNX: skl2onnx MLP patterns', () => {
     const inputs = options.sizes[0], units = options.sizes[options.sizes.length - 1];
     expect(model.inputs).toBe(inputs);
     expect(model.outputs).toBe(units);
-    // onnxruntime-web has no ai.onnx.ml operators: it runs the same graph without the label branch
-    const plain = sklGraph({ ...options, zipmap: false, labels: false });
+    // onnxruntime-web runs the label branch (ArgMax, ArrayFeatureExtractor) but has no ZipMap:
+    // it runs the graph with the probabilities as a tensor output instead
+    const full = sklGraph({ ...options, zipmap: false });
     const x = randomRows(1000, inputs, 4);
-    const out = await runOnnx(plain, x, [1000, inputs]);
+    const out = await runOnnx(full, x, [1000, inputs]);
     const reference = (out.probabilities ?? out.variable).data as Float32Array;
     const ours = model.predict({ rows: 1000, cols: inputs, data: x }).data;
+    if (out.label) {
+      // skl2onnx's label for each row is classes[argmax]: predictClass gives that index
+      const classes = predictIndices(model, x, inputs).map((i) => (options.intLabels ? BigInt(i * 10) : `class_${i}`));
+      expect(Array.from(out.label.data)).toEqual(classes);
+    }
     // a binary classifier's [1 − p, p]: neuronine's one sigmoid unit is p, the second column
     const expected = options.kind === 'binary' ? reference.filter((_, i) => i % 2 === 1) : reference;
     const diff = maxAbsDiff(ours, expected);
