@@ -9,12 +9,12 @@
 // Layer i maps A_{i−1} (m, in) to A_i (m, out): A_i = f(A_{i−1} · W + b), W is (in, out).
 // DA_i holds dL/dA_i, then in place dL/dZ_i. A_{−1} is the input batch.
 
-import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
-import { activation_backward, softmax_forward, softmax_backward } from './activation';
+import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_backward, par_softmax_forward,
+  par_softmax_backward, par_max_abs } from './parallel';
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss,
   LOSS_MSE, LOSS_CROSS_ENTROPY } from './loss';
 import { sgd_update, momentum_update, adam_update } from './optimizer';
-import { max_abs, count_correct, METRIC_NONE } from './reduce';
+import { count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID } from './simd';
 
 const H_LAYERS = 0;      // number of layers
@@ -95,9 +95,9 @@ export function network_forward(plan: usize, input: usize, m: i32): usize {
     const n = word(l, L_OUT);
     const act = word(l, L_ACTIVATION);
     const out = ptr(l, L_OUTPUT);
-    gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n,
+    par_gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n,
       act == ACT_SOFTMAX ? ACT_LINEAR : act, real(l, L_ALPHA), 0, scratch);
-    if (act == ACT_SOFTMAX) softmax_forward(out, out, m, n);
+    if (act == ACT_SOFTMAX) par_softmax_forward(out, out, m, n);
     prev = out;
   }
   return prev;
@@ -116,8 +116,8 @@ export function network_loss(plan: usize, target: usize, m: i32, gradient: i32):
   if (kind == LOSS_MSE) {
     const loss = mse_loss(dpred, pred, target, m, n);
     if (dpred) {
-      if (act == ACT_SOFTMAX) softmax_backward(dpred, dpred, pred, m, n);
-      else activation_backward(dpred, dpred, pred, m * n, act, real(last, L_ALPHA));
+      if (act == ACT_SOFTMAX) par_softmax_backward(dpred, dpred, pred, m, n);
+      else par_activation_backward(dpred, dpred, pred, m * n, act, real(last, L_ALPHA));
     }
     return loss;
   }
@@ -137,15 +137,15 @@ export function network_backward(plan: usize, input: usize, m: i32): void {
     const dz = ptr(l, L_DOUTPUT);
     const prev = i > 0 ? ptr(layer(plan, i - 1), L_OUTPUT) : input;
     // dW (k, n) = A_prevᵀ · dZ, db = Σ_rows dZ
-    gemm_tn(ptr(l, L_DWEIGHT), prev, dz, ptr(l, L_DBIAS), k, m, n, 0, scratch);
+    par_gemm_tn(ptr(l, L_DWEIGHT), prev, dz, ptr(l, L_DBIAS), k, m, n, 0, scratch);
     if (i > 0) {
       const p = layer(plan, i - 1);
       const dprev = ptr(p, L_DOUTPUT);
       // dA_prev (m, k) = dZ · Wᵀ, then dZ_prev = dA_prev ⊙ f'(·)
-      gemm_nt(dprev, dz, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
+      par_gemm_nt(dprev, dz, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
       const act = word(p, L_ACTIVATION);
-      if (act == ACT_SOFTMAX) softmax_backward(dprev, dprev, prev, m, k);
-      else activation_backward(dprev, dprev, prev, m * k, act, real(p, L_ALPHA));
+      if (act == ACT_SOFTMAX) par_softmax_backward(dprev, dprev, prev, m, k);
+      else par_activation_backward(dprev, dprev, prev, m * k, act, real(p, L_ALPHA));
     }
   }
 }
@@ -192,7 +192,7 @@ export function network_train_step(plan: usize, m: i32): f64 {
     status = STEP_LOSS_NOT_FINITE;
   } else {
     network_backward(plan, input, m);
-    const gmax = <f64>max_abs(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
+    const gmax = <f64>par_max_abs(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
     const kind = word(plan, H_OPTIMIZER);
     // the largest move a weight could make: lr·g, growing to lr·g/(1 − μ) with momentum
     const lr = <f64>real(plan, H_LR);
