@@ -1,13 +1,36 @@
 /**
- * Loading a saved model: every field of the JSON is checked — format and version, the spec
- * (through the same validation as createModel), the weight sizes and values, the pipeline —
- * before a model is built, so a corrupted or truncated file gives an error naming the field and
- * never a half-loaded model.
+ * The saved form of a model, written (`modelToJSON`, behind `model.toJSON()`) and read
+ * (`loadModel`). Loading checks every field of the JSON — format and version, the spec (through
+ * the same validation as createModel), the weight sizes and values, the pipeline — before a model
+ * is built, so a corrupted or truncated file gives an error naming the field and never a
+ * half-loaded model.
  */
 import { createModel, type CreateOptions, type Model } from '../model/model.js';
 import { resolveSpec, type ModelSpec, type ResolvedSpec } from '../model/spec.js';
 import { Pipeline } from '../data/pipeline.js';
-import { decodeFloats, FORMAT, VERSION, type ModelJSON } from './format.js';
+import { decodeFloats, encodeFloats, FORMAT, VERSION, type ModelJSON } from './format.js';
+
+/** The model as plain JSON (see format.ts); `model.toJSON()` calls this. */
+export function modelToJSON(model: Model): ModelJSON {
+  const { spec } = model;
+  const json: ModelJSON = {
+    format: FORMAT,
+    version: VERSION,
+    spec: {
+      inputs: spec.inputs,
+      layers: spec.layers.map((l) => (l.activation === 'leakyRelu' ? { units: l.units, activation: l.activation, alpha: l.alpha } : { units: l.units, activation: l.activation })),
+      loss: spec.loss,
+      optimizer: { ...spec.optimizer },
+      init: spec.init,
+      seed: spec.seed,
+    },
+    weights: model.layerViews().map(({ weight, bias }) => ({ weight: encodeFloats(weight), bias: encodeFloats(bias) })),
+    steps: model.steps,
+  };
+  if (spec.optimizer.type !== 'momentum') delete json.spec.optimizer.nesterov;
+  if (model.pipeline) json.pipeline = model.pipeline.toJSON();
+  return json;
+}
 
 /**
  * Rebuilds a model saved with `model.toJSON()` (the object, or its JSON text).

@@ -1,0 +1,100 @@
+/**
+ * Evaluation staging: the one path by which rows reach the model's evaluation area and come back
+ * scored. `predict`, `predictClass`, `evaluate` and the per-epoch validation of `fit` all read
+ * their rows with {@link prepare} (or {@link readFeatures}), copy them in with {@link stage}, run
+ * the forward pass and read the outputs where the forward pass left them, in wasm memory.
+ */
+import type { Network } from './network.js';
+import type { ResolvedSpec } from './spec.js';
+import { readFeatures, readTargets, type Features, type Targets } from './inputs.js';
+
+/** `evaluate`'s answer. */
+export interface Evaluation {
+  loss: number;
+  /** For classification models (argmax for softmax outputs, the 0.5 threshold for sigmoid outputs). */
+  accuracy?: number;
+}
+
+/** How accuracy is counted for a model and kind of targets (see Network.metric). */
+export type MetricKind = 'argmax' | 'threshold' | 'none';
+
+/** Rows read and checked against the model, not yet copied anywhere. */
+export interface Prepared {
+  features: Features;
+  targets: Targets;
+}
+
+/** Rows already checked and converted to float32 (validation data kept across epochs). */
+export interface StagedRows {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  kind: Targets['kind'];
+}
+
+const outputsOf = (spec: ResolvedSpec): number => spec.layers[spec.layers.length - 1].units;
+
+/** Reads x and y against the spec; checks that their row counts agree. */
+export function prepare(where: string, spec: ResolvedSpec, x: unknown, y: unknown): Prepared {
+  const features = readFeatures(`${where}: x`, x, spec.inputs);
+  const targets = readTargets(`${where}: y`, y, outputsOf(spec), spec.loss, features.rows);
+  if (features.rows !== targets.rows) {
+    throw new RangeError(`${where}: x has ${features.rows} rows but y has ${targets.rows}; they must match`);
+  }
+  return { features, targets };
+}
+
+/** Copies prepared rows out of the caller's arrays into float32 arrays (checking every value). */
+export function toStaged(p: Prepared, spec: ResolvedSpec): StagedRows {
+  const x = new Float32Array(p.features.rows * spec.inputs);
+  const y = new Float32Array(p.features.rows * outputsOf(spec));
+  p.features.copyTo(x, 0);
+  p.targets.copyTo(y, 0);
+  return { x, y, rows: p.features.rows, kind: p.targets.kind };
+}
+
+/** Prepared rows over staged arrays: copying them in is two bulk copies and one SIMD check. */
+export function fromStaged(where: string, staged: StagedRows, spec: ResolvedSpec): Prepared {
+  const { y, rows, kind } = staged;
+  return {
+    features: readFeatures(where, { rows, cols: spec.inputs, data: staged.x }, spec.inputs),
+    targets: { rows, kind, copyTo: (dst, at) => dst.set(y, at) },
+  };
+}
+
+/**
+ * Copies features (and targets, when given) into the evaluation area and runs the forward pass;
+ * the outputs are then at `net.evalOut` (rows × outputs). Returns the row count.
+ */
+export function stage(net: Network, features: Features, targets?: Targets): number {
+  net.ensureBatch(1);
+  net.ensureEval(features.rows);
+  const f32 = net.ws.f32;
+  features.copyTo(f32, net.evalX >>> 2, net.finiteCheck);
+  targets?.copyTo(f32, net.evalY >>> 2);
+  net.k.network_predict(net.plan, net.evalX, net.evalOut, features.rows);
+  return features.rows;
+}
+
+/** How accuracy is counted for this model's loss and output layer, given the kind of targets. */
+export function metricFor(spec: ResolvedSpec, kind: Targets['kind']): MetricKind {
+  const last = spec.layers[spec.layers.length - 1];
+  if (spec.loss === 'crossEntropy') return 'argmax';
+  if (spec.loss === 'binaryCrossEntropy') return 'threshold';
+  return kind === 'indices' || last.activation === 'softmax' ? 'argmax' : 'none';
+}
+
+/** Loss (and accuracy) of the `rows` staged rows whose outputs the forward pass left in memory. */
+export function score(net: Network, spec: ResolvedSpec, rows: number, metric: MetricKind): Evaluation {
+  const k = net.k;
+  const n = outputsOf(spec);
+  const loss = spec.loss === 'mse' ? k.mse_loss(0, net.evalOut, net.evalY, rows, n)
+    : spec.loss === 'crossEntropy' ? k.softmax_cross_entropy_loss(0, net.evalOut, net.evalY, rows, n)
+      : k.sigmoid_binary_cross_entropy_loss(0, net.evalOut, net.evalY, rows, n);
+  const result: Evaluation = { loss };
+  if (metric !== 'none') {
+    const hits = k.count_correct(net.evalOut, net.evalY, rows, n, metric === 'argmax' ? 0 : 1);
+    result.accuracy = hits / (rows * (metric === 'threshold' ? n : 1));
+  }
+  return result;
+}
