@@ -11,8 +11,7 @@
 //   for jc in n step NC                      column block of B and out
 //     for pc in k step KC                    K block: the packed B block (KC × NC) stays in L2
 //       pack B[pc.., jc..] into 8-wide panels (kc × 8 floats each; a last panel of ≤ 4
-//       columns 4 wide), zero-padded past n; gemm_tn sums the columns of b here (bias gradient);
-//       with m ≤ 10, full panels of a row-major b are read in place instead
+//       columns 4 wide), zero-padded past n; with m ≤ 10, full panels of a row-major b are read in place instead
 //       for ic in m step MR                  row tile
 //         pack A[ic.., pc..] as an MR × kc panel of pre-broadcast values (stays in L1)
 //         for jr in nc step NR               5 × 8 micro-kernel (5 × 4 on a 4-wide last panel):
@@ -307,56 +306,19 @@ function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
 // B block from rows (gemm_nn, gemm_tn): src is (kc, nc) with row stride ldb bytes.
 // Panel j (columns 8j … 8j+7) goes to dst + 8j·kc floats as kc rows of 8; a last panel of
 // 1 … 4 columns is 4 wide, one of 5 … 7 is 8 wide, zero-padded.
-// With colsum != 0 also colsum[0 … nc) (+)= the column sums of src (add != 0 adds to it).
-function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32, colsum: usize, add: i32): void {
+function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32): void {
   let j = 0;
   for (; j + NR <= nc; j += NR) {
     let s = src + (<usize>j << 2);
     let d = dst + ((<usize>j * <usize>kc) << 2);
-    if (colsum) {
-      let vsum0123 = f32x4.splat(0), vsum4567 = f32x4.splat(0);
-      for (let p = 0; p < kc; p++) {
-        const v0123 = v128.load(s), v4567 = v128.load(s, 16);
-        v128.store(d, v0123);
-        v128.store(d, v4567, 16);
-        vsum0123 = f32x4.add(vsum0123, v0123);
-        vsum4567 = f32x4.add(vsum4567, v4567);
-        s += ldb;
-        d += 32;
-      }
-      const o = colsum + (<usize>j << 2);
-      if (add) {
-        vsum0123 = f32x4.add(v128.load(o), vsum0123);
-        vsum4567 = f32x4.add(v128.load(o, 16), vsum4567);
-      }
-      v128.store(o, vsum0123);
-      v128.store(o, vsum4567, 16);
-    } else {
-      for (let p = 0; p < kc; p++) {
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s, 16), 16);
-        s += ldb;
-        d += 32;
-      }
+    for (let p = 0; p < kc; p++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += ldb;
+      d += 32;
     }
   }
-  if (j < nc) {
-    const cols = nc - j;
-    const s0 = src + (<usize>j << 2);
-    pack_b_rows_tail(dst + ((<usize>j * <usize>kc) << 2), s0, ldb, kc, cols);
-    if (colsum) {
-      for (let c = 0; c < cols; c++) {
-        let sum: f32 = 0;
-        let s = s0 + (<usize>c << 2);
-        for (let p = 0; p < kc; p++) {
-          sum += load<f32>(s);
-          s += ldb;
-        }
-        const o = colsum + (<usize>(j + c) << 2);
-        store<f32>(o, add ? load<f32>(o) + sum : sum);
-      }
-    }
-  }
+  if (j < nc) pack_b_rows_tail(dst + ((<usize>j * <usize>kc) << 2), src + (<usize>j << 2), ldb, kc, nc - j);
 }
 
 // The last, partial panel of a B block from rows: cols < 8 columns of src (kc, ·), row stride
@@ -457,7 +419,7 @@ function gemm_units(M: i32, N: i32): f32 {
 }
 
 function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayout: i32, lda: usize, bSrc: usize,
-  bLayout: i32, ldb: usize, M: i32, K: i32, N: i32, bias: usize, colsum: usize, activation: i32, alpha: f32,
+  bLayout: i32, ldb: usize, M: i32, K: i32, N: i32, bias: usize, activation: i32, alpha: f32,
   accumulate: i32, scratch: usize): void {
   const valpha = f32x4.splat(alpha);
   const apanel = scratch + APANEL_OFFSET;
@@ -467,9 +429,8 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
   // a row-major B̂ in place (ldb = N·4) beats copying them first (10×784×128: 36 → 44 GFLOP/s,
   // 1×784×128: 5.8 → 8.9), except for very wide B̂, whose rows are pages apart (5×2048×2048:
   // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
-  // is packed then, and the column sums (gemm_tn's bias gradient) take a separate pass.
+  // is packed then.
   const direct = bLayout == ROWS && M <= DIRECT_B_MAX_M && N <= NC;
-  if (direct && colsum) column_sums(colsum, bSrc, K, N, accumulate);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     const full = nc & ~(NR - 1);
@@ -487,8 +448,7 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
         tailPanel = bblock;
         if (full < nc) pack_b_rows_tail(tailPanel, bblockSrc + (<usize>full << 2), ldb, kc, nc - full);
       } else {
-        // the column sums ride along (gemm_tn's bias gradient)
-        pack_b_rows(bblock, bblockSrc, ldb, kc, nc, colsum ? colsum + (<usize>jc << 2) : 0, loadC);
+        pack_b_rows(bblock, bblockSrc, ldb, kc, nc);
       }
       for (let ic = 0; ic < M; ic += MR) {
         const mr = min<i32>(MR, M - ic);
@@ -592,20 +552,11 @@ function gemm_store_transposed_5x8(out: usize, ldo: usize, tile: usize): void {
   }
 }
 
+// The exported forms: the whole product, then (gemm_tn) the bias gradient by column_sums.
 function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: usize, m: i32, k: i32, n: i32,
   activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
-  const rowK = <usize>k << 2, rowM = <usize>m << 2, rowN = <usize>n << 2;
-  if (gemm_swaps(m, n)) {
-    // P = outᵀ (n × m): Â = bᵀ-side (n × k), B̂ = aᵀ-side (k × m)
-    if (biasGrad) column_sums(biasGrad, b, k, n, accumulate);
-    if (form == GEMM_NN) gemm_drive(out, rowN, true, b, COLS, rowN, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
-    else if (form == GEMM_NT) gemm_drive(out, rowN, true, b, ROWS, rowK, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
-    else gemm_drive(out, rowN, true, b, COLS, rowN, a, ROWS, rowM, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
-    return;
-  }
-  if (form == GEMM_NN) gemm_drive(out, rowN, false, a, ROWS, rowK, b, ROWS, rowN, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
-  else if (form == GEMM_NT) gemm_drive(out, rowN, false, a, ROWS, rowK, b, COLS, rowK, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
-  else gemm_drive(out, rowN, false, a, COLS, rowM, b, ROWS, rowN, m, k, n, bias, biasGrad, activation, alpha, accumulate, scratch);
+  gemm_block(form, out, a, b, bias, m, k, n, 0, m, 0, n, activation, alpha, accumulate, scratch);
+  if (biasGrad) column_sums(biasGrad, b, k, n, accumulate);
 }
 
 // Rows i0 … i1 − 1 and columns j0 … j1 − 1 of the product of the three forms (out is (m, n), the
@@ -625,14 +576,14 @@ export function gemm_block(form: i32, out: usize, a: usize, b: usize, bias: usiz
   const ai = form == GEMM_TN ? a + (<usize>i0 << 2) : a + <usize>i0 * rowK;
   const bj = form == GEMM_NT ? b + <usize>j0 * rowK : b + (<usize>j0 << 2);
   if (gemm_swaps(mi, nj)) {
-    if (form == GEMM_NN) gemm_drive(o, rowN, true, bj, COLS, rowN, ai, COLS, rowK, nj, k, mi, bb, 0, activation, alpha, accumulate, scratch);
-    else if (form == GEMM_NT) gemm_drive(o, rowN, true, bj, ROWS, rowK, ai, COLS, rowK, nj, k, mi, bb, 0, activation, alpha, accumulate, scratch);
-    else gemm_drive(o, rowN, true, bj, COLS, rowN, ai, ROWS, rowM, nj, k, mi, bb, 0, activation, alpha, accumulate, scratch);
+    if (form == GEMM_NN) gemm_drive(o, rowN, true, bj, COLS, rowN, ai, COLS, rowK, nj, k, mi, bb, activation, alpha, accumulate, scratch);
+    else if (form == GEMM_NT) gemm_drive(o, rowN, true, bj, ROWS, rowK, ai, COLS, rowK, nj, k, mi, bb, activation, alpha, accumulate, scratch);
+    else gemm_drive(o, rowN, true, bj, COLS, rowN, ai, ROWS, rowM, nj, k, mi, bb, activation, alpha, accumulate, scratch);
     return;
   }
-  if (form == GEMM_NN) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, ROWS, rowN, mi, k, nj, bb, 0, activation, alpha, accumulate, scratch);
-  else if (form == GEMM_NT) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, COLS, rowK, mi, k, nj, bb, 0, activation, alpha, accumulate, scratch);
-  else gemm_drive(o, rowN, false, ai, COLS, rowM, bj, ROWS, rowN, mi, k, nj, bb, 0, activation, alpha, accumulate, scratch);
+  if (form == GEMM_NN) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, ROWS, rowN, mi, k, nj, bb, activation, alpha, accumulate, scratch);
+  else if (form == GEMM_NT) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, COLS, rowK, mi, k, nj, bb, activation, alpha, accumulate, scratch);
+  else gemm_drive(o, rowN, false, ai, COLS, rowM, bj, ROWS, rowN, mi, k, nj, bb, activation, alpha, accumulate, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------

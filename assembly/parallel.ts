@@ -13,7 +13,7 @@
 //   W_CLAIM    (gen << 16) | next task; a job is open while next < tasks. Workers claim by
 //              compare-and-swap, so a claim made against an old job fails instead of taking a
 //              task of the next one. Closed (next = CLOSED) between jobs.
-//   W_DONE     tasks finished in the current job
+//   W_DONE     tasks finished in the current job; W_HELPED: tasks workers ran, ever
 //   W_SLEEPERS workers blocked in memory.atomic.wait on W_CLAIM (the main thread notifies only then)
 //   W_QUIT     1 tells workers to return from worker_run
 //   W_FAILED   1 when a task trapped in a worker (src/runtime/threads.ts sets it)
@@ -25,10 +25,11 @@
 
 import { gemm_block, GEMM_TN } from './gemm';
 import { activation_backward, softmax_forward, softmax_backward } from './activation';
-import { column_sums, max_abs } from './reduce';
+import { column_sums, column_sums_strided, max_abs } from './reduce';
 
 const W_CLAIM = 0;
 const W_DONE = 16;
+const W_HELPED = 17;     // tasks run by workers since the board was set up (tests read it)
 const W_SLEEPERS = 32;
 const W_QUIT = 33;
 const W_FAILED = 34;
@@ -135,8 +136,8 @@ function run_task(b: usize, task: i32, id: i32): void {
     // columns lo … of out (n) = column sums of inp (m, n)
     const n = load<i32>(at(j, J_N));
     const off = <usize>lo << 2;
-    column_sums(addr(j, J_OUT) + off, addr(j, J_A) + off, load<i32>(at(j, J_M)),
-      min<i32>(chunk, n - lo), load<i32>(at(j, J_ACCUMULATE)));
+    column_sums_strided(addr(j, J_OUT) + off, addr(j, J_A) + off, load<i32>(at(j, J_M)),
+      min<i32>(chunk, n - lo), n, load<i32>(at(j, J_ACCUMULATE)));
   } else if (kind == JOB_ACTIVATION_BACKWARD) {
     const len = load<i32>(at(j, J_N));
     const off = <usize>lo << 2;
@@ -167,6 +168,7 @@ function work(b: usize, id: i32): i32 {
     if (next >= atomic.load<i32>(at(b, W_JOB + J_TASKS))) return ran;
     if (atomic.cmpxchg<i32>(claim, word, word + 1) != word) continue;
     run_task(b, next, id);
+    if (id) atomic.add<i32>(at(b, W_HELPED), 1);
     atomic.add<i32>(at(b, W_DONE), 1);
     ran++;
   }

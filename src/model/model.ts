@@ -8,9 +8,12 @@
  */
 import type { Matrix } from '../types.js';
 import type { KernelExports } from '../runtime/abi.js';
-import { instantiateKernels, type KernelFactory } from '../runtime/module.js';
+import type { KernelFactory } from '../runtime/module.js';
+import { createRuntime, type ModelRuntime } from '../runtime/runtime.js';
+import type { WorkerPool } from '../runtime/threads.js';
 import { createRng, type Rng } from '../data/random.js';
-import { parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
+import { KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
+  type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, type Features } from './inputs.js';
@@ -27,11 +30,18 @@ export type { Evaluation } from './evaluate.js';
 export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
   | Uint16Array | Int32Array | Uint32Array;
 
-/** Options of `createModel` beyond the spec. */
+/** Options of `createModel` and `loadModel` beyond the spec. */
 export interface CreateOptions {
-  /** Supplies the kernel instance (tests use it to run on the debug build). */
-  kernels?: KernelFactory;
+  /** Overrides the spec's `threads` (a saved model does not keep it). */
+  threads?: number | 'auto';
+  /** Overrides the spec's `kernels` (a saved model does not keep it). */
+  kernels?: KernelsName;
+  /** Supplies the kernel instance, on one thread (tests use it to run on the debug build). @internal */
+  instantiate?: KernelFactory;
 }
+
+/** Stops the workers of models that were garbage-collected without dispose(). */
+const orphans = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<WorkerPool>((pool) => pool.dispose()) : undefined;
 
 /**
  * A multi-layer perceptron with its own WebAssembly memory. Create one with {@link createModel}
@@ -51,11 +61,32 @@ export class Model implements FitHost {
   /** The shuffle stream, kept across fits. @internal */
   shuffleRng: Rng;
   private training = false;
+  private pool: WorkerPool | undefined;
+  private threadCount: number;
+  private note: string | undefined;
+  private build: 'portable' | 'relaxed';
 
   /** @internal use createModel or loadModel */
-  constructor(kernels: KernelExports, spec: ResolvedSpec) {
+  constructor(kernels: KernelExports, spec: ResolvedSpec, runtime?: ModelRuntime) {
     this.spec = spec;
-    this.net = new Network(kernels, spec);
+    this.threadCount = runtime?.threads ?? 1;
+    this.note = runtime?.note;
+    this.build = runtime?.build ?? 'portable';
+    if (runtime && runtime.threads > 1) {
+      // a trap that a worker caused becomes an Error naming it, and the model goes on with one thread
+      kernels = runtime.wrap(kernels, () => {
+        const failure = this.pool?.takeFailure();
+        if (failure !== undefined) {
+          this.dropThreads(`running on 1 thread: a worker failed (${failure})`);
+        }
+        return failure;
+      });
+    }
+    this.net = new Network(kernels, spec, this.threadCount);
+    if (runtime && runtime.threads > 1) {
+      this.pool = runtime.startWorkers(this.net.board);
+      orphans?.register(this, this.pool, this);
+    }
     // a stream of its own, so that init and shuffling do not depend on each other
     this.shuffleRng = createRng((createRng(spec.seed).uint32() ^ 0x9e3779b9) >>> 0);
     initialiseWeights(spec.layers, spec.init, spec.seed, this.layerViews());
@@ -93,6 +124,30 @@ export class Model implements FitHost {
     (this.spec.optimizer as ResolvedOptimizer).learningRate = value;
     net.writeOptimizer();
   }
+  /**
+   * Threads that train and predict: what the spec's `threads` came to on this engine (`'auto'`:
+   * the cores, 1 for a small network), 1 where threads are unavailable (`threadsNote` says why).
+   */
+  get threads(): number {
+    return this.threadCount;
+  }
+  /** Why the model runs on fewer threads than its spec asked for, if it does. */
+  get threadsNote(): string | undefined {
+    return this.note;
+  }
+  /** The kernel build in use: `'portable'` or `'relaxed'` (what the spec's `kernels` came to). */
+  get kernels(): 'portable' | 'relaxed' {
+    return this.build;
+  }
+
+  private dropThreads(note: string): void {
+    this.pool?.dispose();
+    if (this.pool) orphans?.unregister(this);
+    this.pool = undefined;
+    this.threadCount = 1;
+    this.note = note;
+  }
+
   /** Bytes of WebAssembly memory this model holds. */
   get memoryBytes(): number {
     return this.network('memoryBytes').ws.byteLength;
@@ -292,6 +347,9 @@ export class Model implements FitHost {
   /** Drops the model's memory early; any later call throws. */
   dispose(): void {
     if (this.training) throw new Error('model.dispose: the model is training; abort the fit first');
+    this.pool?.dispose();
+    if (this.pool) orphans?.unregister(this);
+    this.pool = undefined;
     this.net = undefined;
   }
 
@@ -326,6 +384,13 @@ function isNumericInput(x: unknown): boolean {
  */
 export async function createModel(spec: ModelSpec, options: CreateOptions = {}): Promise<Model> {
   const resolved = resolveSpec(spec);
-  const kernels = await (options.kernels ?? instantiateKernels)();
-  return new Model(kernels, resolved);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`createModel: options must be an object; got ${options === null ? 'null' : typeof options}`);
+  if (options.threads !== undefined) resolved.threads = resolveThreads('createModel: options.threads', options.threads);
+  if (options.kernels !== undefined) {
+    if (!KERNELS.includes(options.kernels)) throw new TypeError(`createModel: options.kernels must be one of ${KERNELS.map((k) => `'${k}'`).join(', ')}; got ${String(options.kernels)}`);
+    resolved.kernels = options.kernels;
+  }
+  if (options.instantiate) return new Model(await options.instantiate(), resolved);
+  const runtime = await createRuntime(resolved);
+  return new Model(runtime.kernels, resolved, runtime);
 }

@@ -7,7 +7,7 @@
  * evaluation area (x, y, outputs). Each later region is re-planned, larger only, when a call
  * needs more than it holds; after the first epoch of a fit nothing is reserved again.
  */
-import { ACTIVATION_CODES, GEMM_FORMS, LOSS_CODES, METRIC_CODES, OPTIMIZER_CODES, type KernelExports } from '../runtime/abi.js';
+import { ACTIVATION_CODES, BOARD_BYTES, GEMM_FORMS, LOSS_CODES, METRIC_CODES, OPTIMIZER_CODES, type KernelExports } from '../runtime/abi.js';
 import { Workspace, type Mark } from '../runtime/workspace.js';
 import type { ResolvedSpec } from './spec.js';
 
@@ -66,8 +66,14 @@ export class Network {
   evalY = 0;
   evalOut = 0;
 
-  constructor(kernels: KernelExports, spec: ResolvedSpec) {
+  /** Threads that run the kernels (1: no job board, the kernels run in the calling thread). */
+  readonly threads: number;
+  /** The job board of assembly/parallel.ts (threads > 1), in the fixed block so it never moves. */
+  readonly board: number;
+
+  constructor(kernels: KernelExports, spec: ResolvedSpec, threads = 1) {
     this.k = kernels;
+    this.threads = threads;
     this.ws = new Workspace(kernels);
     this.spec = spec;
     const ws = this.ws;
@@ -79,6 +85,11 @@ export class Network {
     const stateBlocks = spec.optimizer.type === 'adam' ? 2 : spec.optimizer.type === 'momentum' ? 1 : 0;
     this.state1 = stateBlocks >= 1 ? ws.reserveFloats(this.paramFloats, 'the optimizer state') : 0;
     this.state2 = stateBlocks >= 2 ? ws.reserveFloats(this.paramFloats, 'the optimizer state') : 0;
+    this.board = threads > 1 ? ws.reserve(BOARD_BYTES + 64, 'the job board') : 0;
+    if (this.board) {
+      this.board = (this.board + 63) & ~63; // its hot words on cache lines of their own
+      kernels.parallel_setup(this.board, threads, 0, 0);
+    }
     this.fixedEnd = this.batchEnd = this.trainEnd = ws.mark();
     // a fresh memory is zero-filled, so gradients and optimizer state start at 0
     this.blocks = [];
@@ -198,7 +209,9 @@ export class Network {
         k.gemm_scratch_bytes(GEMM_FORMS.tn, layer.inputs, want, layer.units),
         k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
     }
-    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, scratch);
+    // every thread packs GEMM operands into scratch of its own
+    const stride = Math.ceil(scratch / 64) * 64;
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
     spec.layers.forEach((_, i) => {
@@ -209,6 +222,7 @@ export class Network {
     this.setWord(H.input, at[2 * n]);
     this.setWord(H.target, at[2 * n + 1]);
     this.setWord(H.scratch, at[2 * n + 2]);
+    if (this.board) k.parallel_setup(this.board, this.threads, at[2 * n + 2], stride);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;
     this.batchEnd = this.trainEnd = ws.mark();

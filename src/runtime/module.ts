@@ -46,7 +46,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * to an ordinary memory. (Atomic instructions are valid on unshared memory; only waiting traps,
  * and only worker instances wait.)
  */
-export function unshareMemory(bytes: Uint8Array): Uint8Array {
+export function unshareMemory<T extends Uint8Array>(bytes: T): T {
   let p = 8;
   const leb = (): number => {
     let result = 0, shift = 0, byte: number;

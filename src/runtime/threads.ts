@@ -1,5 +1,5 @@
 /**
- * Worker threads for one model: each runs its own instance of the model's (already compiled)
+ * Worker threads for one model (a chunk of its own, imported only by models with threads): each runs its own instance of the model's (already compiled)
  * kernel module on the model's shared memory and takes tasks from the job board of
  * assembly/parallel.ts until the model is disposed or garbage-collected. Node runs them with
  * `worker_threads`, browsers as module workers from a Blob URL (no file to ship or configure).
@@ -14,12 +14,10 @@ import type { KernelExports } from './abi.js';
 
 // Board words, as in assembly/parallel.ts.
 const W_CLAIM = 0;
+const W_HELPED = 17;
 const W_QUIT = 33;
 const W_FAILED = 34;
 const W_THREADS = 35;
-
-/** At most this many threads per model (the board's limit in assembly/parallel.ts). */
-export const MAX_THREADS = 64;
 
 // The worker's code, shared by both platforms: instantiate, run until told to quit; a trap marks
 // the board failed (the main thread is spinning on the job and would otherwise wait for ever).
@@ -52,28 +50,12 @@ function nodeWorkers(): NodeWorkerClass | undefined {
   return (proc.getBuiltinModule('node:worker_threads') as { Worker?: NodeWorkerClass } | undefined)?.Worker;
 }
 
-/** Why this platform cannot start worker threads, or undefined when it can. */
-export function workersUnavailable(): string | undefined {
-  if (nodeWorkers()) return undefined;
-  const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: { createObjectURL?: unknown } };
-  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && typeof g.URL?.createObjectURL === 'function') return undefined;
-  return 'this platform has no worker threads (node:worker_threads or Worker)';
-}
-
-/** Cores the platform reports (1 when it does not say). */
-export function cores(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
-  const os = typeof proc?.getBuiltinModule === 'function'
-    ? proc.getBuiltinModule('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined : undefined;
-  const count = os?.availableParallelism?.() ?? os?.cpus?.().length
-    ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  return Math.max(1, Math.min(MAX_THREADS, Math.floor(count) || 1));
-}
-
 /** The worker threads of one model. */
 export class WorkerPool {
   /** What went wrong in a worker, once something did. */
   failure: string | undefined;
+  /** Workers started and not yet exited. */
+  running = 0;
   private readonly words: Int32Array;
   private readonly board: number;
   private stoppers: (() => void)[] = [];
@@ -87,9 +69,12 @@ export class WorkerPool {
     if (NodeWorker) {
       for (let id = 1; id <= count; id++) {
         const worker = new NodeWorker(NODE_SOURCE, { eval: true, workerData: { module, memory, board, id } });
-        worker.unref();
+        this.running++;
         worker.on('message', fail);
         worker.on('error', fail);
+        worker.on('exit', () => { this.running--; });
+        // after the listeners: adding a 'message' listener refs the worker again
+        worker.unref();
         this.stoppers.push(() => { void worker.terminate(); });
       }
       return;
@@ -101,12 +86,23 @@ export class WorkerPool {
         worker.onmessage = (event) => fail(event.data);
         worker.onerror = (event) => fail(event.message || 'the worker failed to start');
         worker.postMessage({ module, memory, board, id });
-        this.stoppers.push(() => worker.terminate());
+        this.running++;
+        this.stoppers.push(() => { worker.terminate(); this.running--; });
       }
     } finally {
       // a worker keeps its script once started
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     }
+  }
+
+  /** Tasks the workers have run so far (the main thread runs the rest). */
+  get helped(): number {
+    return Atomics.load(this.words, this.board + W_HELPED);
+  }
+
+  /** Whether dispose() ran. */
+  get stopped(): boolean {
+    return Atomics.load(this.words, this.board + W_QUIT) === 1;
   }
 
   /** Tells the workers to quit and stops them; the board is left with one thread. */
@@ -138,9 +134,11 @@ const DRIVER_CALLS = ['network_forward', 'network_backward', 'network_train_step
 
 /**
  * The kernels with the driver calls wrapped so that a worker's failure surfaces as an Error
- * naming it (instead of the main thread's bare trap); `onFailure` learns the model lost its threads.
+ * naming it (instead of the main thread's bare trap). `failure()` is asked after a trap: the
+ * worker's message when a worker caused it (the caller then goes on with one thread), else
+ * undefined and the trap is rethrown as it came.
  */
-export function wrapKernels(kernels: KernelExports, pool: WorkerPool, onFailure: () => void): KernelExports {
+export function wrapKernels(kernels: KernelExports, failure: () => string | undefined): KernelExports {
   const wrapped = { ...kernels };
   for (const name of DRIVER_CALLS) {
     const call = kernels[name] as (...args: number[]) => number;
@@ -148,10 +146,9 @@ export function wrapKernels(kernels: KernelExports, pool: WorkerPool, onFailure:
       try {
         return call(...args);
       } catch (error) {
-        const failure = pool.takeFailure();
-        if (failure === undefined) throw error;
-        onFailure();
-        throw new Error(`neuronine: a worker thread failed, so the running step or prediction was abandoned (its update was not applied; the model goes on with one thread): ${failure}`, { cause: error });
+        const message = failure();
+        if (message === undefined) throw error;
+        throw new Error(`neuronine: a worker thread failed, so the running step or prediction was abandoned (its update was not applied; the model goes on with one thread): ${message}`, { cause: error });
       }
     };
   }
