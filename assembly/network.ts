@@ -41,6 +41,9 @@ const H_METRIC = 20;     // METRIC_* of reduce.ts for the training accuracy, or 
 const H_STATUS = 21;     // how the last training step ended: STEP_* below
 const H_BETA1_POW = 22;  // f64 (words 22–23) β1ᵗ after H_STEP steps (adam), kept by network_update
 const H_BETA2_POW = 24;  // f64 (words 24–25) β2ᵗ
+const H_SAMPLE_WEIGHT = 28; // per-row training weights (rows) f32, or 0 when every row weighs 1
+const H_BATCH_WEIGHT = 29;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
+const H_TRAIN_OUT = 30;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
 const H_LAYER0 = 32;
 const LAYER_WORDS = 16;
 
@@ -103,9 +106,28 @@ export function network_forward(plan: usize, input: usize, m: i32): usize {
   return prev;
 }
 
+// The loss kernel of kind LOSS_* (batch mean over m rows; with dpred != 0 also its gradient).
+function loss_of(kind: i32, dpred: usize, pred: usize, target: usize, m: i32, n: i32): f64 {
+  if (kind == LOSS_MSE) return mse_loss(dpred, pred, target, m, n);
+  if (kind == LOSS_CROSS_ENTROPY) return softmax_cross_entropy_loss(dpred, pred, target, m, n);
+  return sigmoid_binary_cross_entropy_loss(dpred, pred, target, m, n);
+}
+
+// Σ w over the batch's m row weights, or −1 when the plan has no sample weights.
+function batch_weight_sum(plan: usize, m: i32): f64 {
+  if (word(plan, H_SAMPLE_WEIGHT) == 0) return -1;
+  const weights = ptr(plan, H_BATCH_WEIGHT);
+  let sum: f64 = 0;
+  for (let r = 0; r < m; r++) sum += <f64>load<f32>(weights + (<usize>r << 2));
+  return sum;
+}
+
 // Loss of the last forward pass against `target` (m, outputs). With `gradient` != 0 also writes
 // dL/dZ of the last layer into its DA buffer (fused for softmax + cross-entropy and
 // sigmoid + binary cross-entropy; through the activation's derivative for MSE).
+// With sample weights w (the plan's batch weights) the loss is Σ w_r·L_r / Σ w_r (L_r the row's
+// loss) and row r of the gradient is scaled by w_r·m/Σ w (the kernels' gradient holds 1/m):
+// PyTorch's weighted mean. A row of weight 0 gets a gradient of exactly 0 and adds nothing.
 export function network_loss(plan: usize, target: usize, m: i32, gradient: i32): f64 {
   const last = layer(plan, word(plan, H_LAYERS) - 1);
   const n = word(last, L_OUT);
@@ -113,16 +135,45 @@ export function network_loss(plan: usize, target: usize, m: i32, gradient: i32):
   const pred = ptr(last, L_OUTPUT);
   const dpred = gradient ? ptr(last, L_DOUTPUT) : 0;
   const kind = word(plan, H_LOSS);
-  if (kind == LOSS_MSE) {
-    const loss = mse_loss(dpred, pred, target, m, n);
-    if (dpred) {
-      if (act == ACT_SOFTMAX) par_softmax_backward(dpred, dpred, pred, m, n);
-      else par_activation_backward(dpred, dpred, pred, m * n, act, real(last, L_ALPHA));
+  const wsum = batch_weight_sum(plan, m);
+  let loss: f64 = 0;
+  if (wsum < 0) {
+    loss = loss_of(kind, dpred, pred, target, m, n);
+  } else {
+    const weights = ptr(plan, H_BATCH_WEIGHT);
+    const rowBytes = <usize>n << 2;
+    for (let r = 0; r < m; r++) {
+      const w = <f64>load<f32>(weights + (<usize>r << 2));
+      if (w != 0) loss += w * loss_of(kind, 0, pred + <usize>r * rowBytes, target + <usize>r * rowBytes, 1, n);
     }
-    return loss;
+    loss = wsum > 0 ? loss / wsum : 0;
+    if (dpred) {
+      loss_of(kind, dpred, pred, target, m, n);
+      const scale = wsum > 0 ? <f32>(<f64>m / wsum) : <f32>0;
+      scale_rows(dpred, weights, scale, m, n);
+    }
   }
-  if (kind == LOSS_CROSS_ENTROPY) return softmax_cross_entropy_loss(dpred, pred, target, m, n);
-  return sigmoid_binary_cross_entropy_loss(dpred, pred, target, m, n);
+  if (dpred && kind == LOSS_MSE) {
+    if (act == ACT_SOFTMAX) par_softmax_backward(dpred, dpred, pred, m, n);
+    else par_activation_backward(dpred, dpred, pred, m * n, act, real(last, L_ALPHA));
+  }
+  return loss;
+}
+
+// Row r of x (m, n) times w_r·scale; a row of weight 0 becomes exactly 0 (whatever it held).
+function scale_rows(x: usize, weights: usize, scale: f32, m: i32, n: i32): void {
+  for (let r = 0; r < m; r++) {
+    const w = load<f32>(weights + (<usize>r << 2));
+    const row = x + ((<usize>r * n) << 2);
+    if (w == 0) {
+      memory.fill(row, 0, <usize>n << 2);
+      continue;
+    }
+    const vs = f32x4.splat(w * scale);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), vs));
+    for (; j < n; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * (w * scale));
+  }
 }
 
 // Backward pass after network_loss(…, gradient = 1): fills the gradient block.
@@ -190,6 +241,8 @@ export function network_train_step(plan: usize, m: i32): f64 {
   let status = STEP_OK;
   if (!isFinite(loss)) {
     status = STEP_LOSS_NOT_FINITE;
+  } else if (batch_weight_sum(plan, m) == 0) {
+    // every row of the batch weighs 0: the batch changes nothing (no step is taken)
   } else {
     network_backward(plan, input, m);
     const gmax = <f64>par_max_abs(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
@@ -210,7 +263,9 @@ export function network_train_step(plan: usize, m: i32): f64 {
 // x (rows, inputs), y (rows, outputs), `order` the epoch's row permutation (i32). Batch b takes
 // rows order[b·batch …] (the last batch may be short). Writes each batch loss (f32) to
 // losses[b] and, unless the plan's metric is METRIC_NONE, the count of right predictions made
-// by the forward pass (before the update) to correct[b] (i32). Returns how many batches ran;
+// by the forward pass (before the update) to correct[b] (i32). With the plan's sample weights,
+// gathers each batch's row weights; with H_TRAIN_OUT, keeps each row's outputs (before the
+// update) at its row's place, for the epoch's metrics. Returns how many batches ran;
 // fewer than `count` means batch first + returned value was refused (the plan's status word
 // says why) and left the parameters as they were.
 export function network_train_batches(plan: usize, x: usize, y: usize, order: usize, rows: i32,
@@ -223,6 +278,9 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
   const target = ptr(plan, H_TARGET);
   const metric = word(plan, H_METRIC);
   const pred = ptr(layer(plan, word(plan, H_LAYERS) - 1), L_OUTPUT);
+  const sampleWeight = ptr(plan, H_SAMPLE_WEIGHT);
+  const batchWeight = ptr(plan, H_BATCH_WEIGHT);
+  const keep = ptr(plan, H_TRAIN_OUT);
   for (let c = 0; c < count; c++) {
     const b = first + c;
     const start = b * batch;
@@ -231,12 +289,19 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
       const row = <usize>load<i32>(order + (<usize>(start + r) << 2));
       memory.copy(input + <usize>r * xBytes, x + row * xBytes, xBytes);
       memory.copy(target + <usize>r * yBytes, y + row * yBytes, yBytes);
+      if (sampleWeight) store<f32>(batchWeight + (<usize>r << 2), load<f32>(sampleWeight + (row << 2)));
     }
     const loss = network_train_step(plan, m);
     store<f32>(losses + (<usize>b << 2), <f32>loss);
     if (word(plan, H_STATUS) != STEP_OK) return c;
     // the output buffer still holds this batch's forward pass: the update does not touch it
     if (metric != METRIC_NONE) store<i32>(correct + (<usize>b << 2), count_correct(pred, target, m, outputs, metric));
+    if (keep) {
+      for (let r = 0; r < m; r++) {
+        const row = <usize>load<i32>(order + (<usize>(start + r) << 2));
+        memory.copy(keep + row * yBytes, pred + <usize>r * yBytes, yBytes);
+      }
+    }
   }
   return count;
 }

@@ -4,13 +4,17 @@
 //                                   `.js`, so Node, browsers and bundlers load it as is)
 //   dist/**/*.d.ts                  types with the TSDoc comments, for `import`
 //   dist/**/*.d.cts                 the same types for `require` (specifiers rewritten to .cjs)
-//   dist/index.cjs, dist/node.cjs   CommonJS entries for `require('neuronine')` and
-//                                   `require('neuronine/node')`, over one esbuild bundle
-//                                   dist/internal.cjs (so CJS never relies on require(esm))
+//   dist/index.cjs, dist/node.cjs,  CommonJS entries for `require('neuronine')`,
+//   dist/onnx.cjs, dist/tfjs.cjs     `require('neuronine/node')`, `…/onnx` and `…/tfjs`, over one
+//                                   esbuild bundle dist/internal.cjs (so CJS never relies on
+//                                   require(esm))
 //   dist/neuronine.wasm             the release kernel module, for streaming compilation
+//   dist/cli.js                     the `neuronine` command (package.json `bin`), bundled from
+//                                   src/cli by scripts/build-cli.mjs over the entries above
 //
-// and then checks that the browser entry bundles for platform=browser with no Node built-in in
-// its module graph (a `node:` import would break every browser bundle).
+// and then checks that the browser entries (neuronine, neuronine/onnx, neuronine/tfjs) bundle for
+// platform=browser with no Node built-in in their module graphs (a `node:` import would break
+// every browser bundle), and that the core entry does not reach the interop code.
 //
 // It needs src/runtime/wasm-binary.ts and build/neuronine.wasm from `npm run build:wasm`.
 //
@@ -23,10 +27,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { buildCLI } from './build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The package's entry points: `neuronine` and `neuronine/node`. */
-const ENTRIES = ['src/index.ts', 'src/node.ts'];
+/** The package's entry points: `neuronine`, `neuronine/node`, `neuronine/onnx`, `neuronine/tfjs`. */
+const ENTRIES = ['src/index.ts', 'src/node.ts', 'src/onnx.ts', 'src/tfjs.ts'];
+/** The entries that must bundle for browsers. */
+const BROWSER_ENTRIES = ['index', 'onnx', 'tfjs'];
 const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
@@ -100,7 +107,7 @@ for (const file of [...walk(dist)]) {
 // as well; the bundled data sets stay lazy (esbuild turns their dynamic import() into a deferred
 // require of an inlined module).
 const esbuild = await import('esbuild');
-const halves = { index: 'src/index.ts', node: 'src/node.ts' };
+const halves = { index: 'src/index.ts', node: 'src/node.ts', onnx: 'src/onnx.ts', tfjs: 'src/tfjs.ts' };
 if (Object.values(halves).sort().join() !== [...ENTRIES].sort().join()) fail('the CommonJS halves do not match ENTRIES');
 await esbuild.build({
   absWorkingDir: root,
@@ -120,32 +127,40 @@ await esbuild.build({
   legalComments: 'none',
 });
 for (const name of Object.keys(halves)) {
-  writeFileSync(join(dist, `${name}.cjs`), `'use strict';\n// CommonJS entry of '${name === 'index' ? 'neuronine' : `neuronine/${name}`}'; the code is in internal.cjs, shared by both entries.\nmodule.exports = require('./internal.cjs').${name};\n`);
+  writeFileSync(join(dist, `${name}.cjs`), `'use strict';\n// CommonJS entry of '${name === 'index' ? 'neuronine' : `neuronine/${name}`}'; the code is in internal.cjs, shared by all entries.\nmodule.exports = require('./internal.cjs').${name};\n`);
 }
 
 // 4. the release wasm, for users who compile it themselves (WebAssembly.compileStreaming)
 copyFileSync(join(root, 'build/neuronine.wasm'), join(dist, 'neuronine.wasm'));
 
+// 4b. the command line, over the ESM entries
+await buildCLI({ root, dist, entries: ENTRIES });
+
 // 5. the browser entry must not reach a Node built-in: bundle the emitted ESM for the browser
 // (esbuild cannot resolve `node:*` for platform=browser, so the build itself fails on one) and
 // also check the module graph for bare built-in names.
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const browser = await esbuild.build({
-  entryPoints: [join(dist, 'index.js')],
-  bundle: true,
-  platform: 'browser',
-  format: 'esm',
-  splitting: true,
-  outdir: join(outRoot, '.browser-check'),
-  write: false,
-  metafile: true,
-  logLevel: 'silent',
-}).catch((error) => fail(`the browser entry does not bundle for platform=browser:\n${error.message}`));
-const nodeImports = Object.entries(browser.metafile.inputs)
-  .flatMap(([file, input]) => input.imports.filter((i) => builtins.has(i.path) || i.path.startsWith('node:')).map((i) => `${file} -> ${i.path}`));
-if (nodeImports.length) fail(`the browser entry imports Node built-ins:\n  ${nodeImports.join('\n  ')}`);
+for (const entry of BROWSER_ENTRIES) {
+  const browser = await esbuild.build({
+    entryPoints: [join(dist, `${entry}.js`)],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    splitting: true,
+    outdir: join(outRoot, '.browser-check'),
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  }).catch((error) => fail(`the browser entry ${entry}.js does not bundle for platform=browser:\n${error.message}`));
+  const nodeImports = Object.entries(browser.metafile.inputs)
+    .flatMap(([file, input]) => input.imports.filter((i) => builtins.has(i.path) || i.path.startsWith('node:')).map((i) => `${file} -> ${i.path}`));
+  if (nodeImports.length) fail(`the browser entry ${entry}.js imports Node built-ins:\n  ${nodeImports.join('\n  ')}`);
+  // the core must not carry the interop code (it has its own entry points)
+  const interop = Object.keys(browser.metafile.inputs).filter((file) => /io[\\/](onnx|onnx-proto|protobuf|tfjs|portable)\.js$/.test(file));
+  if (entry === 'index' && interop.length) fail(`the core entry reaches interop modules:\n  ${interop.join('\n  ')}`);
+}
 
 const files = [...walk(dist)];
 const bytes = files.reduce((sum, f) => sum + readFileSync(f).length, 0);
 log(`${relative(root, dist) || 'dist'}: ${files.length} files, ${(bytes / 1024).toFixed(1)} KiB `
-  + `(ESM + ${declarations} .d.ts/.d.cts pairs, CommonJS index.cjs/node.cjs over internal.cjs, neuronine.wasm); browser entry has no Node imports`);
+  + `(ESM + ${declarations} .d.ts/.d.cts pairs, CommonJS ${Object.keys(halves).map((h) => `${h}.cjs`).join('/')} over internal.cjs, neuronine.wasm, cli.js); browser entries have no Node imports`);

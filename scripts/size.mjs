@@ -8,7 +8,10 @@
 //     core includes the portable kernel module, embedded as base64;
 //   - the breakdown: the JS without the embedded wasm, and the .wasm file gzipped (what a user who
 //     streams dist/neuronine.wasm downloads beside the JS);
-//   - a tree-shaken app that imports only createModel (sideEffects: false at work).
+//   - a tree-shaken app that imports only createModel (sideEffects: false at work);
+//   - the interop entry points neuronine/onnx and neuronine/tfjs: what an app that already ships
+//     the core adds by importing one (the core bundle with and without it), and the entry bundled
+//     alone (it imports createModel, so that includes the core it needs).
 //
 // Usage: node scripts/size.mjs            print a table
 //        node scripts/size.mjs --json     print the figures as JSON
@@ -96,6 +99,15 @@ try {
   const full = await bundle('full');
   const jsOnly = await bundle('js-only', { plugins: [noWasm] });
   const shaken = await bundle('create-model-only', { stdin: { contents: "export { createModel } from './index.js';", resolveDir: dist, loader: 'js' } });
+  const interop = {};
+  for (const entry of ['onnx', 'tfjs']) {
+    const withEntry = await bundle(`core-and-${entry}`, { stdin: { contents: `export * from './index.js';\nexport * from './${entry}.js';`, resolveDir: dist, loader: 'js' } });
+    const alone = await bundle(`${entry}-alone`, { stdin: { contents: `export * from './${entry}.js';`, resolveDir: dist, loader: 'js' } });
+    interop[entry] = {
+      added: { bytes: withEntry.core.bytes - full.core.bytes, gzip: withEntry.core.gzip - full.core.gzip },
+      alone: alone.core,
+    };
+  }
   const wasm = readFileSync(join(dist, 'neuronine.wasm'));
   const datasets = full.chunks.filter((c) => c.dataset).map((c) => ({
     name: c.inputs.map((i) => i.replace(/^.*bundled[\\/]/, '').replace(/\.js$/, '')).join('+'), bytes: c.bytes, gzip: c.gzip,
@@ -109,6 +121,7 @@ try {
     coreJsOnly: jsOnly.core,
     wasm: { bytes: wasm.length, gzip: gz(wasm) },
     createModelOnly: shaken.core,
+    interop,
     datasets,
     relaxed: full.chunks.filter((c) => c.relaxed).map((c) => ({ bytes: c.bytes, gzip: c.gzip }))[0],
     threads: full.chunks.filter((c) => c.threads).map((c) => ({ bytes: c.bytes, gzip: c.gzip }))[0],
@@ -125,6 +138,10 @@ try {
       ['tree-shaken: only createModel (+ embedded wasm)', kb(figures.createModelOnly.bytes), kb(figures.createModelOnly.gzip)],
       ...(figures.relaxed ? [["lazy chunk: relaxed-SIMD kernels (kernels: 'relaxed'/'auto' where supported)", kb(figures.relaxed.bytes), kb(figures.relaxed.gzip)]] : []),
       ...(figures.threads ? [['lazy chunk: worker pool (models with threads > 1)', kb(figures.threads.bytes), kb(figures.threads.gzip)]] : []),
+      ...Object.entries(interop).flatMap(([entry, f]) => [
+        [`neuronine/${entry}: added to an app that has the core`, kb(f.added.bytes), kb(f.added.gzip)],
+        [`neuronine/${entry} alone (with the core parts it uses)`, kb(f.alone.bytes), kb(f.alone.gzip)],
+      ]),
       ...datasets.map((d) => [`lazy chunk: datasets.${d.name}()`, kb(d.bytes), kb(d.gzip)]),
     ];
     const width = Math.max(...rows.map((r) => r[0].length));

@@ -5,7 +5,8 @@
 export { createModel, Model } from './model/model.js';
 export type { NumericArray } from './model/model.js';
 export type {
-  BatchLogs, CreateOptions, DatasetLike, EpochLogs, Evaluation, FitOptions, History, PipelineLike,
+  BatchLogs, Callback, CreateOptions, DatasetLike, EarlyStopping, EpochLogs, Evaluation, FitOptions, History,
+  MetricFigures, PerClass, PipelineLike, ReduceLROnPlateau, Schedule, Summary, SummaryLayer,
 } from './model/model.js';
 export type {
   ActivationName, InitName, LayerSpec, LossName, ModelSpec, OptimizerName, OptimizerSpec,

@@ -6,8 +6,9 @@
  */
 
 import type { Matrix } from '../types.js';
+import { didYouMean, hasOwn, isMatrix, isRecord } from '../check.js';
 import type { Dataset } from './dataset.js';
-import { dataError, kindOf } from './errors.js';
+import { dataError, kindOf, listNames, show } from './errors.js';
 import { buildDataset, checkOptionNames, TABLE_OPTION_NAMES, type Table, type TableOptions } from './table.js';
 
 /** Options of {@link fromArrays}. */
@@ -20,20 +21,18 @@ export interface FromArraysOptions extends Omit<TableOptions, 'target' | 'featur
   categorical?: readonly (string | number)[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
-}
-
 const arrayRows = (r: number): string => `row ${r + 1} (index ${r})`;
 
 /**
- * Builds a dataset from records keyed by column name. Columns are the keys in order of first
- * appearance; a key absent from a record is a missing value there.
+ * Builds a dataset from records keyed by column name. Columns are the own keys in order of first
+ * appearance. Every record must have every used column as an own key: an absent key is an error
+ * naming it (with the closest key the record has), never a missing value; write a missing value
+ * as `''`, `null` or `undefined`, and leave unused columns out with `ignore`.
  *
  * @param rows - an array of plain objects.
  * @param options - as for CSV: target (default: the last key), features, missing values...
  * @throws {RangeError} for an empty array; {TypeError} for an element that is not an object;
- *   otherwise as {@link parseCSV}.
+ *   {Error} for a record without a used key; otherwise as {@link parseCSV}.
  *
  * @example
  * const data = fromObjects([
@@ -59,7 +58,30 @@ export function fromObjects(rows: readonly Record<string, unknown>[], options: T
       }
     }
   });
-  const table: Table = { columns, rowCount: rows.length, cell: (r, c) => rows[r][columns[c]], rowNumber: (r) => r + 1, rowText: arrayRows };
+  const cells: unknown[] = new Array(columns.length);
+  const table: Table = {
+    columns,
+    scan(used, visit) {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        for (const c of used) {
+          const name = columns[c];
+          if (!hasOwn(row, name)) {
+            const keys = Object.keys(row);
+            throw dataError(
+              Error,
+              `${fn}: ${arrayRows(r)} has no key ${show(name)}${didYouMean(name, keys, '"')} (its keys are ${listNames(keys)}); ` +
+                "every record needs every used column: write a missing value as '', null or undefined, or leave the column out with options.ignore",
+              { row: r + 1, column: c + 1, columnName: name },
+            );
+          }
+          cells[c] = row[name];
+        }
+        visit(cells, r + 1);
+      }
+    },
+    rowText: (row) => arrayRows(row - 1),
+  };
   return buildDataset(fn, table, options);
 }
 
@@ -72,8 +94,11 @@ interface Cells {
 
 /** Reads `x` (or a matrix `y`) as a rectangular block of cells, checking its shape. */
 function matrixCells(fn: string, name: string, x: unknown): Cells {
-  if (isRecord(x) && x.data instanceof Float32Array && Number.isInteger(x.rows) && Number.isInteger(x.cols)) {
-    const m = x as unknown as Matrix;
+  if (isMatrix(x)) {
+    const m = x;
+    if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.cols < 0) {
+      throw new RangeError(`${fn}: ${name}: expected non-negative integer rows and cols, got ${m.rows} × ${m.cols}`);
+    }
     if (m.data.length < m.rows * m.cols) {
       throw new RangeError(`${fn}: ${name}: expected data of rows × cols = ${m.rows * m.cols} values, got ${m.data.length}`);
     }
@@ -122,7 +147,7 @@ export function fromArrays(
   const n = features.rows;
   if (n === 0) throw new RangeError(`${fn}: x: expected at least one row, got 0`);
   let targets: Cells;
-  const multi = (isRecord(y) && (y as { data?: unknown }).data instanceof Float32Array) || (Array.isArray(y) && (Array.isArray(y[0]) || ArrayBuffer.isView(y[0])));
+  const multi = isMatrix(y) || (Array.isArray(y) && (Array.isArray(y[0]) || ArrayBuffer.isView(y[0])));
   if (multi) {
     targets = matrixCells(fn, 'y', y);
   } else if (Array.isArray(y) || (ArrayBuffer.isView(y) && !(y instanceof DataView))) {
@@ -146,12 +171,16 @@ export function fromArrays(
   const targetNames = names(options.target, targets.cols, 'target', 'target');
   const columns = [...featureNames, ...targetNames];
   const width = features.cols;
+  const cells: unknown[] = new Array(columns.length);
   const table: Table = {
     columns,
-    rowCount: n,
-    cell: (r, c) => (c < width ? features.cell(r, c) : targets.cell(r, c - width)),
-    rowNumber: (r) => r + 1,
-    rowText: arrayRows,
+    scan(used, visit) {
+      for (let r = 0; r < n; r++) {
+        for (const c of used) cells[c] = c < width ? features.cell(r, c) : targets.cell(r, c - width);
+        visit(cells, r + 1);
+      }
+    },
+    rowText: (row) => arrayRows(row - 1),
   };
   return buildDataset(fn, table, {
     ...options,

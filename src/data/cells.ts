@@ -15,6 +15,16 @@ export const NON_FINITE = 2;
 export const TEXT = 3;
 /** A value of a kind no column can hold (object, function, symbol). */
 export const INVALID = 4;
+/** A finite double outside float32's finite range (|x| > 3.4028235e38): Infinity once stored. */
+export const TOO_LARGE = 5;
+/** A key absent from a record (never read from the prototype; always an error, never filled). */
+export const ABSENT = 6;
+
+/** Marks a cell whose record has no such own key (see {@link ABSENT}). */
+export const ABSENT_CELL: unique symbol = Symbol('absent');
+
+/** The largest finite float32, 2^128 − 2^104: the limit named in messages. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Strings treated as missing values unless the `missingValues` option says otherwise. */
 export const DEFAULT_MISSING_VALUES: readonly string[] = ['', 'NA', 'N/A', 'null', 'NULL', '?'];
@@ -31,29 +41,61 @@ export interface CellValue {
   kind: number;
   /** The number for `NUMBER` (and `NaN`/`±Infinity` for `NON_FINITE`). */
   number: number;
-  /** The trimmed text for `TEXT` and `NON_FINITE`, the canonical text for numbers. */
+  /** The trimmed text for `TEXT`, `MISSING` and `NON_FINITE` strings (not set for numbers: use `String(number)`). */
   text: string;
 }
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE_TEXT = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/**
+ * Whether `text` is a decimal literal: `[+-]digits[.digits][(e|E)[+-]digits]`, with digits on at
+ * least one side of the point (`1`, `-2.5e3`, `.5`, `5.`). One left-to-right scan: linear in the
+ * length whatever the text (a backtracking regular expression was quadratic on long digit runs).
+ * `comma` accepts `,` as the decimal point instead of `.`.
+ */
+export function isDecimal(text: string, comma = false): boolean {
+  const n = text.length;
+  const point = comma ? 44 : 46;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 || c === 45) c = text.charCodeAt(++i); // + -
+  let digits = 0;
+  while (c >= 48 && c <= 57) { digits++; c = text.charCodeAt(++i); }
+  if (c === point) {
+    c = text.charCodeAt(++i);
+    while (c >= 48 && c <= 57) { digits++; c = text.charCodeAt(++i); }
+  }
+  if (digits === 0) return false;
+  if (c === 101 || c === 69) { // e E
+    c = text.charCodeAt(++i);
+    if (c === 43 || c === 45) c = text.charCodeAt(++i);
+    let exponent = 0;
+    while (c >= 48 && c <= 57) { exponent++; c = text.charCodeAt(++i); }
+    if (exponent === 0) return false;
+  }
+  return i === n;
+}
+
+/** The kind of a finite double: NUMBER, or TOO_LARGE when float32 cannot hold it. */
+function numberKind(value: number): number {
+  return Number.isFinite(value) ? (value > FLOAT32_MAX || value < -FLOAT32_MAX) && !Number.isFinite(Math.fround(value)) ? TOO_LARGE : NUMBER : NON_FINITE;
+}
 
 /** Reads `cell` into `out` and returns its kind. */
 export function readCell(cell: unknown, reader: CellReader, out: CellValue): number {
   if (typeof cell === 'number') {
     out.number = cell;
-    out.text = String(cell);
-    return (out.kind = Number.isFinite(cell) ? NUMBER : NON_FINITE);
+    out.text = '';
+    return (out.kind = numberKind(cell));
   }
   if (typeof cell === 'string') {
     const text = cell.trim();
     out.text = text;
     if (reader.missing.has(text)) return (out.kind = MISSING);
-    const numeric = reader.decimal === ',' ? text.replace(',', '.') : text;
-    if (DECIMAL.test(numeric)) {
-      const value = Number(numeric);
+    if (isDecimal(text, reader.decimal === ',')) {
+      const value = Number(reader.decimal === ',' ? text.replace(',', '.') : text);
       out.number = value;
-      return (out.kind = Number.isFinite(value) ? NUMBER : NON_FINITE); // 1e999 overflows
+      return (out.kind = numberKind(value)); // 1e999 overflows to Infinity, 1e39 is beyond float32
     }
     if (NON_FINITE_TEXT.test(text)) {
       out.number = NaN;
@@ -72,10 +114,10 @@ export function readCell(cell: unknown, reader: CellReader, out: CellValue): num
   if (typeof cell === 'bigint') {
     out.number = Number(cell);
     out.text = String(cell);
-    return (out.kind = Number.isFinite(out.number) ? NUMBER : NON_FINITE);
+    return (out.kind = numberKind(out.number));
   }
   out.text = '';
-  return (out.kind = INVALID);
+  return (out.kind = cell === ABSENT_CELL ? ABSENT : INVALID);
 }
 
 /** Builds a {@link CellReader} from user options, validating them. */

@@ -28,8 +28,11 @@ export interface Dataset {
   features: string[];
   /** The target column's name (several regression targets: names joined by `,`). */
   target: string;
-  /** Class labels, index i ↔ `classes[i]` (classification only). */
-  classes?: string[];
+  /**
+   * Class labels, index i ↔ `classes[i]` (classification only), of the type `predictClass`
+   * returns: numbers when the target held numbers (`[0, 1]`), else strings.
+   */
+  classes?: (string | number)[];
   task: Task;
   /** Encoders, scaler and target encoding: apply to raw rows with `pipeline.transform`. */
   pipeline: Pipeline;

@@ -9,6 +9,7 @@ export { parseCSVTable, detectDelimiter, type CSVReadOptions, type CSVTable } fr
 export { subset, oneHot, type Dataset } from './dataset.js';
 export { datasets, type BundledDataset, type MnistOptions } from './datasets.js';
 export type { DataError, DataErrorDetails } from './errors.js';
+export { streamCSV, type Batch, type CSVBatches, type CSVChunks, type CSVStreamSource, type StreamCSVOptions } from './stream.js';
 export { loadCSV, parseCSV, type CSVOptions, type CSVSource, type LoadCSVOptions } from './load.js';
 export { fromArrays, fromObjects, type FromArraysOptions } from './arrays.js';
 export {
@@ -22,6 +23,7 @@ export {
   type TargetEncoder,
   type Task,
   type TransformOptions,
+  type UnknownCategory,
 } from './pipeline.js';
 export { createRng, randomInt, randomNormal, shuffleInPlace, shuffleIndices, type Rng } from './random.js';
 export { Scaler, minMaxScaler, standardScaler, type ScalerJSON, type ScalerKind } from './scaler.js';

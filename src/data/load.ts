@@ -6,10 +6,10 @@
  * Node, through `process.getBuiltinModule`, which bundlers do not follow.
  */
 
-import { parseCSVTable, type CSVReadOptions } from './csv.js';
+import { CSVLayout, readOptions, RecordReader, UnnamedColumnHasData, type CSVReadOptions } from './csv.js';
 import type { Dataset } from './dataset.js';
 import { kindOf, show } from './errors.js';
-import { buildDataset, checkOptionNames, TABLE_OPTION_NAMES, type TableOptions } from './table.js';
+import { buildDataset, checkOptionNames, TABLE_OPTION_NAMES, type Table, type TableOptions } from './table.js';
 
 /** Options of {@link parseCSV}: how to read the text and how to turn it into a dataset. */
 export interface CSVOptions extends CSVReadOptions, TableOptions {}
@@ -26,24 +26,52 @@ export type CSVSource = string | Blob | Response | URL | ArrayBuffer | ArrayBuff
 const CSV_OPTION_NAMES = [...TABLE_OPTION_NAMES, 'delimiter', 'header'];
 
 /**
+ * CSV text as a {@link Table}: each scan reads the records straight from the text, so building a
+ * data set never holds the file as rows of strings (the text, and the encoded matrices, are all
+ * the memory it needs).
+ */
+function csvTable(fn: string, text: string, header: boolean, delimiter: string, dropUnnamedLast: boolean): Table {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0; // UTF-8 byte-order mark
+  const first = new CSVLayout(fn, header, delimiter, dropUnnamedLast);
+  new RecordReader(fn, delimiter).read(text, start, true, (fields, row) => {
+    first.accept(fields, row);
+    return false;
+  });
+  if (first.columns === undefined) first.finish(text.length === 0, 0);
+  return {
+    columns: first.columns!,
+    scan(_used, visit) {
+      const layout = new CSVLayout(fn, header, delimiter, dropUnnamedLast);
+      let rows = 0;
+      new RecordReader(fn, delimiter).read(text, start, true, (fields, row) => {
+        const cells = layout.accept(fields, row);
+        if (cells) {
+          rows++;
+          visit(cells, row);
+        }
+      });
+      layout.finish(text.length === 0, rows);
+    },
+    rowText: (row) => `row ${row}`,
+  };
+}
+
+/**
  * `parseCSV` under another public name (for messages): the shared body of every CSV loader.
  *
  * @internal
  */
 export function parseCSVAs(fn: string, text: string, options: CSVOptions = {}, extraOptions: readonly string[] = []): Dataset {
   checkOptionNames(fn, options, [...CSV_OPTION_NAMES, ...extraOptions]);
-  const table = parseCSVTable(text, options, fn);
-  return buildDataset(
-    fn,
-    {
-      columns: table.columns,
-      rowCount: table.rows.length,
-      cell: (r, c) => table.rows[r][c],
-      rowNumber: (r) => table.rowNumbers[r],
-      rowText: (r) => `row ${table.rowNumbers[r]}`,
-    },
-    options,
-  );
+  if (typeof text !== 'string') throw new TypeError(`${fn}: text: expected a string, got ${kindOf(text)}`);
+  const { header, delimiter } = readOptions(fn, options, text);
+  try {
+    return buildDataset(fn, csvTable(fn, text, header, delimiter, true), options);
+  } catch (error) {
+    // The unnamed last column was not the empty one a trailing delimiter leaves: keep it.
+    if (!(error instanceof UnnamedColumnHasData)) throw error;
+    return buildDataset(fn, csvTable(fn, text, header, delimiter, false), options);
+  }
 }
 
 /**

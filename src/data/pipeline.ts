@@ -15,34 +15,20 @@
  */
 
 import type { Matrix } from '../types.js';
-import { cellReader, cellValue, INVALID, MISSING, NON_FINITE, NUMBER, readCell, TEXT, type CellReader, type CellValue } from './cells.js';
+import { didYouMean, hasOwn, isMatrix, isRecord } from '../check.js';
+import { ABSENT_CELL, cellReader, type CellReader } from './cells.js';
 import { parseCSVTable, type CSVReadOptions } from './csv.js';
+import {
+  describeProblem, RowEncoder, TargetEncoder as TargetCellEncoder, NO_KEY,
+  type FeatureEncoder, type NumericEncoder, type OneHotEncoder, type UnknownCategory,
+} from './encoders.js';
 import { columnLabel, dataError, kindOf, listNames, show } from './errors.js';
 import { Scaler, type ScalerJSON } from './scaler.js';
 
+export type { FeatureEncoder, NumericEncoder, OneHotEncoder, UnknownCategory };
+
 /** What a dataset's target is for. */
 export type Task = 'classification' | 'regression';
-
-/** A numeric input column, passed through (after an optional fill of missing values). */
-export interface NumericEncoder {
-  kind: 'numeric';
-  column: string;
-  /** Value used for a missing cell (`missing: 'mean'`); without it a missing cell is an error. */
-  fill?: number;
-}
-
-/** A categorical input column, one-hot encoded over its known categories. */
-export interface OneHotEncoder {
-  kind: 'onehot';
-  column: string;
-  /** Known categories in encoding order (sorted by UTF-16 code units when fitted). */
-  categories: string[];
-  /** Category used for a missing cell (`missing: 'mean'`: the most frequent one). */
-  fill?: string;
-}
-
-/** How one input column is encoded. */
-export type FeatureEncoder = NumericEncoder | OneHotEncoder;
 
 /** How the target was encoded. */
 export type TargetEncoder =
@@ -74,6 +60,8 @@ export interface PipelineSpec {
   missingValues?: readonly string[];
   /** Decimal separator of numbers in text cells. */
   decimal?: '.' | ',';
+  /** A category not in an encoder's list: `'error'` (default) or `'ignore'` (all-zero block). */
+  unknownCategory?: UnknownCategory;
 }
 
 /** The plain-JSON form of a pipeline (what `toJSON` returns and `fromJSON` accepts). */
@@ -88,6 +76,8 @@ export interface PipelineJSON {
   target: TargetEncoder;
   missingValues: string[];
   decimal: '.' | ',';
+  /** Absent in files written before it existed: read as `'error'`. */
+  unknownCategory?: UnknownCategory;
 }
 
 /** A raw row: a record keyed by column name, or cells in column order. */
@@ -100,14 +90,6 @@ export interface TransformOptions extends CSVReadOptions {}
 const MAX_COLUMNS = 1 << 20;
 const MAX_CATEGORIES = 1 << 16;
 const MAX_CLASSES = 1 << 16;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
-}
-
-function isMatrix(value: unknown): value is Matrix {
-  return isRecord(value) && value.data instanceof Float32Array && Number.isInteger(value.rows) && Number.isInteger(value.cols);
-}
 
 function checkStrings(fn: string, path: string, value: unknown, max: number, minLength = 0): string[] {
   if (!Array.isArray(value)) throw new TypeError(`${fn}: ${path}: expected an array of strings, got ${kindOf(value)}`);
@@ -194,6 +176,10 @@ function checkSpec(fn: string, root: string, spec: unknown): Required<Omit<Pipel
     scaler = spec.scaler;
   }
   const reader = cellReader(fn, spec.missingValues, spec.decimal, root);
+  const unknownCategory = spec.unknownCategory ?? 'error';
+  if (unknownCategory !== 'error' && unknownCategory !== 'ignore') {
+    throw new TypeError(`${fn}: ${root}.unknownCategory: expected 'error' or 'ignore', got ${show(unknownCategory)}`);
+  }
   return {
     columns,
     encoders,
@@ -201,6 +187,7 @@ function checkSpec(fn: string, root: string, spec: unknown): Required<Omit<Pipel
     scaler,
     missingValues: [...reader.missing],
     decimal: reader.decimal,
+    unknownCategory,
   };
 }
 
@@ -225,8 +212,11 @@ export class Pipeline {
   readonly target: TargetEncoder;
   /** The fitted scaler applied after encoding, if any. */
   readonly scaler: Scaler | undefined;
+  /** What an unknown category becomes: an error, or an all-zero one-hot block. */
+  readonly unknownCategory: UnknownCategory;
   readonly #reader: CellReader;
   readonly #columnIndex: Map<string, number>;
+  readonly #rowEncoder: RowEncoder;
 
   /**
    * Builds a pipeline from its parts, validating them (the data layer builds pipelines for you;
@@ -255,6 +245,18 @@ export class Pipeline {
       ),
     );
     this.#columnIndex = new Map(checked.columns.map((name, i) => [name, i]));
+    this.unknownCategory = checked.unknownCategory;
+    this.#rowEncoder = this.rowEncoder();
+  }
+
+  /** @internal A fresh encoder of feature rows (the data set builder's second pass uses one). */
+  rowEncoder(): RowEncoder {
+    return new RowEncoder(this.encoders, this.#reader, this.unknownCategory);
+  }
+
+  /** @internal A fresh encoder of target cells. */
+  targetEncoder(): TargetCellEncoder {
+    return new TargetCellEncoder(this.target.task === 'classification' ? this.target.classes : undefined, this.#reader);
   }
 
   /** `'classification'` or `'regression'`. */
@@ -262,9 +264,13 @@ export class Pipeline {
     return this.target.task;
   }
 
-  /** Class labels (classification only). */
-  get classes(): string[] | undefined {
-    return this.target.task === 'classification' ? this.target.classes.slice() : undefined;
+  /**
+   * Class labels in class-index order (classification only), of the type `decode` returns:
+   * numbers when the labels were numbers, else strings.
+   */
+  get classes(): (string | number)[] | undefined {
+    if (this.target.task !== 'classification') return undefined;
+    return this.target.labels === 'number' ? this.target.classes.map(Number) : this.target.classes.slice();
   }
 
   /** Number of encoded features: the model's input width. */
@@ -296,6 +302,7 @@ export class Pipeline {
       scaler: this.scaler,
       missingValues: [...this.#reader.missing],
       decimal: this.#reader.decimal,
+      unknownCategory: this.unknownCategory,
     };
   }
 
@@ -321,40 +328,44 @@ export class Pipeline {
   transform(rows: string | RawRow | readonly RawRow[] | Matrix, options: TransformOptions = {}): Matrix {
     const fn = 'Pipeline.transform';
     const encoders = this.encoders;
-    const values: unknown[] = new Array(encoders.length);
+    const names = encoders.map((encoder) => encoder.column);
+    const identity = Int32Array.from(encoders, (_, e) => e);
     let count: number;
-    // `fetch(r, values)` fills one value per encoder for row r; `label(r)` names row r.
-    let fetch: (r: number) => void;
+    // `fetch(r)` returns row r's cells and `positions[e]` the cell of encoder e in it; `label(r)`
+    // names row r; `columnOf(e)` is the 0-based column of encoder e in messages.
+    let fetch: (r: number) => ArrayLike<unknown>;
+    let positions: ArrayLike<number> = identity;
     let label: (r: number) => { text: string; row: number };
-    let columnOf: (e: number) => number = (e) => this.#columnIndex.get(encoders[e].column) ?? e;
+    let columnOf: (e: number) => number = (e) => this.#columnIndex.get(names[e]) ?? e;
+    let keysOf: (r: number) => string[] = () => [];
     const arrayLabel = (r: number) => ({ text: `row ${r + 1} (index ${r})`, row: r + 1 });
 
     if (typeof rows === 'string') {
       const table = parseCSVTable(rows, options, fn);
-      const positions = encoders.map((encoder) => table.columns.indexOf(encoder.column));
-      const absent = positions.findIndex((p) => p < 0);
+      const at = names.map((name) => table.columns.indexOf(name));
+      const absent = at.findIndex((p) => p < 0);
       if (absent >= 0) {
         throw dataError(
           Error,
-          `${fn}: rows: the CSV header has no column ${show(encoders[absent].column)} ` +
-            `(expected ${listNames(encoders.map((e) => e.column))}; got ${listNames(table.columns)})`,
-          { columnName: encoders[absent].column },
+          `${fn}: rows: the CSV header has no column ${show(names[absent])}${didYouMean(names[absent], table.columns, '"')} ` +
+            `(expected ${listNames(names)}; got ${listNames(table.columns)})`,
+          { columnName: names[absent] },
         );
       }
       count = table.rows.length;
-      fetch = (r) => {
-        const cells = table.rows[r];
-        for (let e = 0; e < encoders.length; e++) values[e] = cells[positions[e]];
-      };
+      positions = at;
+      fetch = (r) => table.rows[r];
       label = (r) => ({ text: `row ${table.rowNumbers[r]}`, row: table.rowNumbers[r] });
-      columnOf = (e) => positions[e];
+      columnOf = (e) => at[e];
     } else if (isMatrix(rows)) {
       const m = rows;
+      if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.data.length < m.rows * m.cols) {
+        throw new RangeError(`${fn}: rows: expected a matrix whose data holds rows × cols values, got rows ${m.rows}, cols ${m.cols} and ${m.data.length} values`);
+      }
       const mapping = this.#positional(fn, m.cols, 'the matrix has', -1);
       count = m.rows;
-      fetch = (r) => {
-        for (let e = 0; e < encoders.length; e++) values[e] = m.data[r * m.cols + mapping[e]];
-      };
+      fetch = (r) => m.data.subarray(r * m.cols, (r + 1) * m.cols);
+      positions = mapping;
       label = arrayLabel;
       columnOf = (e) => mapping[e];
     } else {
@@ -374,51 +385,66 @@ export class Pipeline {
       count = list.length;
       let mapping: number[] | undefined;
       const mappings = new Map<number, number[]>(); // by row length: computed once, not per row
+      const values: unknown[] = new Array(encoders.length);
       fetch = (r) => {
         const row = list[r];
         if (Array.isArray(row)) {
           let map = mappings.get(row.length);
           if (!map) mappings.set(row.length, (map = this.#positional(fn, row.length, `row ${r + 1} (index ${r}) has`, r + 1)));
           mapping = map;
-          for (let e = 0; e < encoders.length; e++) values[e] = row[map[e]];
-        } else if (isRecord(row)) {
-          mapping = undefined;
-          for (let e = 0; e < encoders.length; e++) {
-            const name = encoders[e].column;
-            if (!(name in row) && !this.#hasFill(encoders[e])) {
-              throw dataError(
-                Error,
-                `${fn}: row ${r + 1} (index ${r}) has no key ${show(name)} ` +
-                  `(expected keys ${listNames(encoders.map((encoder) => encoder.column))}; got ${listNames(Object.keys(row))})`,
-                { row: r + 1, column: this.#columnIndex.get(name)! + 1, columnName: name },
-              );
-            }
-            values[e] = row[name];
-          }
-        } else {
-          throw dataError(TypeError, `${fn}: row ${r + 1} (index ${r}): expected a record or an array of cells, got ${kindOf(row)}`, {
-            row: r + 1,
-            value: row,
-          });
+          positions = map;
+          return row;
         }
+        if (isRecord(row)) {
+          // Own keys only: a column named `constructor` is never read from the prototype.
+          mapping = undefined;
+          positions = identity;
+          for (let e = 0; e < encoders.length; e++) values[e] = hasOwn(row, names[e]) ? row[names[e]] : ABSENT_CELL;
+          return values;
+        }
+        throw dataError(TypeError, `${fn}: row ${r + 1} (index ${r}): expected a record or an array of cells, got ${kindOf(row)}`, {
+          row: r + 1,
+          value: row,
+        });
       };
+      keysOf = (r) => Object.keys(list[r] as object);
       label = arrayLabel;
-      columnOf = (e) => (mapping ? mapping[e] : this.#columnIndex.get(encoders[e].column)!);
+      columnOf = (e) => (mapping ? mapping[e] : this.#columnIndex.get(names[e])!);
     }
 
     const width = this.features.length;
     const out: Matrix = { rows: count, cols: width, data: new Float32Array(count * width) };
-    const scratch = cellValue();
+    const encoder = this.#rowEncoder;
     for (let r = 0; r < count; r++) {
-      fetch(r);
-      this.#encodeRow(fn, values, out.data, r * width, scratch, label, r, columnOf);
+      const cells = fetch(r);
+      const e = encoder.encodeRow(cells, positions, out.data, r * width);
+      if (e < 0) continue;
+      const { text, row } = label(r);
+      const name = names[e];
+      const value = cells[positions[e]];
+      const column = columnOf(e);
+      if (encoder.problem === NO_KEY) {
+        const keys = keysOf(r);
+        throw dataError(
+          Error,
+          `${fn}: ${text} has no key ${show(name)}${didYouMean(name, keys, '"')} ` +
+            `(expected keys ${listNames(names)}; got ${listNames(keys)}); a missing value must be present as '', null or undefined`,
+          { row, column: column + 1, columnName: name },
+        );
+      }
+      const problem = describeProblem(encoder.problem, value, {
+        column: name,
+        known: encoders[e].kind === 'onehot' ? (encoders[e] as OneHotEncoder).categories : undefined,
+      });
+      throw dataError(problem.Kind, `${fn}: ${text}, ${columnLabel(column, name)}: ${problem.text}`, {
+        row,
+        column: column + 1,
+        columnName: name,
+        value,
+      });
     }
     if (this.scaler) this.scaler.transform(out, out);
     return out;
-  }
-
-  #hasFill(encoder: FeatureEncoder): boolean {
-    return encoder.fill !== undefined;
   }
 
   /** For a positional row of `length` cells: the cell index of each encoder's column. */
@@ -429,53 +455,6 @@ export class Pipeline {
       ? `${this.columns.length} cells (${listNames(this.columns as string[])})`
       : `${this.columns.length} cells (${listNames(this.columns as string[])}) or ${this.encoders.length} (${listNames(this.encoders.map((e) => e.column))})`;
     throw dataError(RangeError, `Pipeline.transform: ${what} ${length} cells; expected ${columns}`, row > 0 ? { row } : {});
-  }
-
-  /** Encodes one row's values (one per encoder) into `out[offset...]`. */
-  #encodeRow(
-    fn: string,
-    values: readonly unknown[],
-    out: Float32Array,
-    offset: number,
-    scratch: CellValue,
-    label: (r: number) => { text: string; row: number },
-    r: number,
-    columnOf: (e: number) => number,
-  ): void {
-    // Errors are built only on failure (no per-cell closures on the hot path).
-    const fail = (Kind: new (message: string) => Error, e: number, problem: string): never => {
-      const { text, row } = label(r);
-      const column = columnOf(e);
-      const name = this.encoders[e].column;
-      throw dataError(Kind, `${fn}: ${text}, ${columnLabel(column, name)}: ${problem}`, {
-        row,
-        column: column + 1,
-        columnName: name,
-        value: values[e],
-      });
-    };
-    const noFill = (e: number): never =>
-      fail(TypeError, e, `missing value ${show(values[e])} and the pipeline has no fill for it (build the dataset with missing: 'mean' to fill)`);
-    let k = offset;
-    for (let e = 0; e < this.encoders.length; e++) {
-      const encoder = this.encoders[e];
-      const kind = readCell(values[e], this.#reader, scratch);
-      if (kind === INVALID) fail(TypeError, e, `expected a number, string, boolean or null, got ${kindOf(values[e])}`);
-      if (kind === NON_FINITE) fail(RangeError, e, `expected a finite number, got ${show(values[e])}`);
-      if (encoder.kind === 'numeric') {
-        if (kind === NUMBER) out[k] = scratch.number;
-        else if (kind === MISSING) out[k] = encoder.fill ?? noFill(e);
-        else fail(TypeError, e, `expected a number, got ${show(values[e])}`);
-        k++;
-      } else {
-        const category = kind === MISSING ? (encoder.fill ?? noFill(e)) : kind === NUMBER ? String(scratch.number) : scratch.text;
-        const index = encoder.categories.indexOf(category);
-        if (index < 0) fail(RangeError, e, `unknown category ${show(category)}; the pipeline knows ${listNames(encoder.categories)}`);
-        out.fill(0, k, k + encoder.categories.length);
-        out[k + index] = 1;
-        k += encoder.categories.length;
-      }
-    }
   }
 
   /**
@@ -519,20 +498,26 @@ export class Pipeline {
   encodeTarget(values: readonly unknown[]): Int32Array | Matrix {
     const fn = 'Pipeline.encodeTarget';
     if (!Array.isArray(values)) throw new TypeError(`${fn}: values: expected an array, got ${kindOf(values)}`);
-    const scratch = cellValue();
     const target = this.target;
+    const encoder = this.targetEncoder();
+    const fail = (r: number, value: unknown, c: number): never => {
+      const problem = describeProblem(encoder.problem, value, {
+        column: target.columns[c],
+        known: target.task === 'classification' ? target.classes : undefined,
+        target: true,
+      });
+      const column = target.task === 'regression' && target.columns.length > 1 ? `, target ${show(target.columns[c])}` : '';
+      throw dataError(problem.Kind, `${fn}: row ${r + 1} (index ${r})${column}: ${problem.text}`, {
+        row: r + 1,
+        ...(target.task === 'regression' ? { column: c + 1, columnName: target.columns[c] } : {}),
+        value,
+      });
+    };
     if (target.task === 'classification') {
       const out = new Int32Array(values.length);
       values.forEach((value: unknown, r: number) => {
-        const kind = readCell(value, this.#reader, scratch);
-        const key = kind === NUMBER ? String(scratch.number) : scratch.text;
-        const index = kind === NUMBER || kind === TEXT ? target.classes.indexOf(key) : -1;
-        if (index < 0) {
-          throw dataError(RangeError, `${fn}: row ${r + 1} (index ${r}): unknown label ${show(value)}; the classes are ${listNames(target.classes)}`, {
-            row: r + 1,
-            value,
-          });
-        }
+        const index = encoder.encode(value);
+        if (Number.isNaN(index)) fail(r, value, 0);
         out[r] = index;
       });
       return out;
@@ -545,15 +530,9 @@ export class Pipeline {
         throw dataError(RangeError, `${fn}: row ${r + 1} (index ${r}): expected ${cols} target values, got ${show(value)}`, { row: r + 1, value });
       }
       cells.forEach((cell: unknown, c: number) => {
-        if (readCell(cell, this.#reader, scratch) !== NUMBER) {
-          throw dataError(TypeError, `${fn}: row ${r + 1} (index ${r}), target ${show(target.columns[c])}: expected a finite number, got ${show(cell)}`, {
-            row: r + 1,
-            column: c + 1,
-            columnName: target.columns[c],
-            value: cell,
-          });
-        }
-        data[r * cols + c] = scratch.number;
+        const number = encoder.encode(cell);
+        if (Number.isNaN(number)) fail(r, cell, c);
+        data[r * cols + c] = number;
       });
     });
     return { rows: values.length, cols, data };
@@ -576,6 +555,7 @@ export class Pipeline {
       target: this.target.task === 'classification' ? { ...this.target, columns: this.target.columns.slice(), classes: this.target.classes.slice() } : { ...this.target, columns: this.target.columns.slice() },
       missingValues: [...this.#reader.missing],
       decimal: this.#reader.decimal,
+      ...(this.unknownCategory === 'error' ? {} : { unknownCategory: this.unknownCategory }),
     };
   }
 
@@ -606,6 +586,7 @@ export class Pipeline {
         scaler,
         missingValues: json.missingValues as string[],
         decimal: json.decimal as '.' | ',',
+        unknownCategory: json.unknownCategory as UnknownCategory | undefined,
       },
       fn,
       'json',

@@ -20,6 +20,8 @@ export interface Rng {
   (): number;
   /** The next raw output as an unsigned 32-bit integer. */
   uint32(): number;
+  /** The four 32-bit state words: `xoshiro128ss(rng.state())` continues the stream from here (saved models use it). */
+  state(): [number, number, number, number];
 }
 
 const TWO_POW_32 = 4294967296;
@@ -63,6 +65,7 @@ export function xoshiro128ss(state: [number, number, number, number]): Rng {
   };
   const rng = (() => uint32() / TWO_POW_32) as Rng;
   rng.uint32 = uint32;
+  rng.state = () => [s0 >>> 0, s1 >>> 0, s2 >>> 0, s3 >>> 0];
   return rng;
 }
 

@@ -1,31 +1,44 @@
 /**
- * From a table of raw cells (CSV strings, record values, array values) to a {@link Dataset}:
- * choose the target and feature columns, decide each column's type, check every cell, handle
- * missing values, fit the encoders (one-hot categories, fills, classes) and build the matrices
- * and the {@link Pipeline} that repeats the encoding on new rows. `parseCSV`, `fromObjects` and
- * `fromArrays` are thin front ends over {@link buildDataset}.
+ * From a table of raw cells (CSV strings, record values, array values) to a {@link Dataset}, in
+ * two passes over the rows and named steps between them:
  *
- * Decisions, in order (docs/data.md has the user-facing version):
+ *   1. `resolveColumns`   options → target, feature, categorical, numeric and ignored columns;
+ *   2. `TableFitter.row`  first pass: read each used cell once and keep only statistics per
+ *                         column (counts, distinct values up to a cap, sums, the first problem
+ *                         cell of each kind) — never the cells themselves;
+ *   3. `decideTypes`      each column numeric or categorical, the task;
+ *   4. `checkCells`       the first bad cell in reading order (row by row, left to right);
+ *   5. `refuseIdColumns`  text columns whose values are (nearly) all distinct, integer columns
+ *                         that count the rows;
+ *   6. `fitEncoders`      one-hot categories, fills, classes → a {@link Pipeline};
+ *   7. `TableEncoder.row` second pass: every kept row through the pipeline's encoders
+ *                         (encoders.ts, the same code `Pipeline.transform` runs).
+ *
+ * Because the first pass keeps statistics only, a data set needs the memory of its encoded
+ * matrices plus the source, and the same fitter serves `streamCSV`, whose source is bigger than
+ * memory. Decisions (docs/data.md has the user-facing version):
  * - column type: a column is numeric when at least as many of its non-missing cells are
  *   numbers as are text; its text cells are then errors. Otherwise it is categorical. The
- *   `categorical` option forces one-hot encoding of numeric codes.
+ *   `categorical` option forces one-hot encoding of numeric codes, `numeric` keeps a column
+ *   numeric (text cells are errors) and lets a row-number column through.
  * - task: a text target is classification; a numeric target with non-integers or more than
  *   {@link MAX_AUTO_CLASSES} distinct values is regression, else classification; `task` overrides.
  * - classes and categories are sorted (numeric labels numerically, text by UTF-16 code units,
  *   which does not depend on the locale), so the same data gives the same indices everywhere.
- * - errors are reported for the first bad cell in reading order (row by row, left to right).
  */
 
 import type { Matrix } from '../types.js';
-import { cellReader, cellValue, INVALID, MISSING, NON_FINITE, NUMBER, readCell, TEXT } from './cells.js';
+import { checkKeys, didYouMean } from '../check.js';
+import { cellReader, cellValue, MISSING, NUMBER, readCell, TEXT, type CellReader } from './cells.js';
 import type { Dataset } from './dataset.js';
+import { describeProblem, kindProblem, NO_FILL, RowEncoder, TargetEncoder as TargetCellEncoder, type FeatureEncoder, type UnknownCategory } from './encoders.js';
 import { columnLabel, dataError, kindOf, listNames, show } from './errors.js';
-import { Pipeline, type FeatureEncoder, type TargetEncoder, type Task } from './pipeline.js';
+import { Pipeline, type TargetEncoder, type Task } from './pipeline.js';
 
 /** A column named by header name or by 0-based index (negative counts from the end). */
 export type ColumnRef = string | number;
 
-/** How a table becomes a dataset (shared by `parseCSV`, `loadCSV`, `fromObjects`, `fromArrays`). */
+/** How a table becomes a dataset (shared by `parseCSV`, `loadCSV`, `fromObjects`, `fromArrays`, `streamCSV`). */
 export interface TableOptions {
   /**
    * The target column by name or 0-based index (−1 = last), or several columns for
@@ -34,10 +47,18 @@ export interface TableOptions {
   target?: ColumnRef | readonly ColumnRef[];
   /** Feature columns to use, in this order. Default: every column except target and `ignore`. */
   features?: readonly ColumnRef[];
-  /** Columns to leave out (IDs, free text). */
+  /** Columns to leave out (IDs, names, free text), by name or 0-based index. Default none. */
   ignore?: readonly ColumnRef[];
-  /** Feature columns to one-hot encode even though they hold numbers (codes, zip codes). */
+  /**
+   * Feature columns to one-hot encode even though they hold numbers (codes, zip codes), or
+   * whose values are nearly all distinct (which is refused otherwise).
+   */
   categorical?: readonly ColumnRef[];
+  /**
+   * Feature columns to keep numeric: their text cells are errors even when text is the majority,
+   * and a column that counts the rows (1, 2, 3, …) is accepted.
+   */
+  numeric?: readonly ColumnRef[];
   /** Force the task. Default: decided from the target (see docs/data.md). */
   task?: Task;
   /**
@@ -45,6 +66,7 @@ export interface TableOptions {
    * rows with a missing cell in a used column; `'mean'` fills numeric features with the column
    * mean and categorical ones with the most frequent category (the fills are kept in the
    * pipeline and used for missing cells at prediction time; a missing target is still an error).
+   * A key absent from a record is never a missing cell: it is always an error.
    */
   missing?: 'error' | 'drop' | 'mean';
   /** Text read as missing. Default `['', 'NA', 'N/A', 'null', 'NULL', '?']`. */
@@ -56,91 +78,90 @@ export interface TableOptions {
    * or free-text column). Default 50.
    */
   maxCategories?: number;
+  /**
+   * A category the pipeline has not seen, at prediction time: `'error'` (default) throws naming
+   * it; `'ignore'` encodes it as all zeros in its one-hot block. Saved in the pipeline.
+   */
+  unknownCategory?: UnknownCategory;
 }
 
 /** Option names accepted by {@link buildDataset}. */
 export const TABLE_OPTION_NAMES = [
-  'target', 'features', 'ignore', 'categorical', 'task', 'missing', 'missingValues', 'decimal', 'maxCategories',
+  'target', 'features', 'ignore', 'categorical', 'numeric', 'task', 'missing', 'missingValues', 'decimal', 'maxCategories',
+  'unknownCategory',
 ] as const;
 
 /** Above this many distinct integer values a numeric target is taken as regression. */
 export const MAX_AUTO_CLASSES = 20;
-
+/** Most classes a classification target may have (as `Pipeline.fromJSON` allows). */
+const MAX_CLASSES = 1 << 16;
 const DEFAULT_MAX_CATEGORIES = 50;
-
-/** The raw input of {@link buildDataset}. */
-export interface Table {
-  columns: readonly string[];
-  /** Number of data rows. */
-  rowCount: number;
-  /** The raw cell of row r, column c (`undefined` reads as a missing value). */
-  cell(r: number, c: number): unknown;
-  /** The row number put in messages and `error.row` (CSV: spreadsheet row; arrays: r + 1). */
-  rowNumber(r: number): number;
-  /** How row r is named in messages: `row 5`, or `row 5 (index 4)` for arrays. */
-  rowText(r: number): string;
-}
-
-/** Throws a TypeError for unknown option names (catches typos such as `traget`). */
-export function checkOptionNames(fn: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${fn}: options: expected an object, got ${kindOf(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      throw new TypeError(`${fn}: options.${key}: unknown option; expected one of ${allowed.join(', ')}`);
-    }
-  }
-}
-
-/** Column types after inspection. */
-type ColumnType = 'numeric' | 'categorical';
-
-/** One used column, classified once. */
-interface ColumnData {
-  index: number;
-  name: string;
-  kinds: Uint8Array;
-  numbers: Float64Array;
-  /** Text of TEXT cells (others undefined); allocated only if the column has text. */
-  texts: (string | undefined)[] | undefined;
-  numeric: number;
-  text: number;
-  missing: number;
-  type: ColumnType;
-}
-
-/** Sort for category/class keys: numbers numerically, text by code units. */
-function compareKeys(numeric: boolean): (a: string, b: string) => number {
-  return numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-}
+/** A text feature with at least this many values, at least {@link ID_SHARE} of them distinct, is refused. */
+const ID_MIN_VALUES = 10;
+const ID_SHARE = 0.9;
+/** Distinct values of a feature column tracked for that share (bounded memory per column). */
+const ID_TRACKED = 4096;
 
 /**
- * Builds a dataset from a table of raw cells (see the file comment for the rules).
- *
- * @param fn - the public function name for messages.
- *
- * @example
- * const data = buildDataset('fromObjects', table, { target: 'species' });
+ * The raw input of {@link buildDataset}: named columns and rows that can be read twice.
  */
-export function buildDataset(fn: string, table: Table, options: TableOptions = {}): Dataset {
-  const { columns } = table;
-  const cell = (r: number, c: number): unknown => table.cell(r, c);
+export interface Table {
+  columns: readonly string[];
+  /**
+   * Reads every data row in order: `visit(cells, row)` with `cells[c]` the raw cell of column c
+   * (for every c in `used`; others may be absent) and `row` the row number messages use.
+   */
+  scan(used: readonly number[], visit: (cells: ArrayLike<unknown>, row: number) => void): void;
+  /** How row `row` is named in messages: `row 5`, or `row 5 (index 4)` for arrays. */
+  rowText(row: number): string;
+}
+
+/** Throws a TypeError for unknown option names (catches typos such as `traget`, with the closest name). */
+export function checkOptionNames(fn: string, options: unknown, allowed: readonly string[]): void {
+  checkKeys(`${fn}: options`, options, allowed);
+}
+
+/** The checked options that steer the fit. */
+interface Settings {
+  reader: CellReader;
+  missing: 'error' | 'drop' | 'mean';
+  task: Task | undefined;
+  maxCategories: number;
+  unknownCategory: UnknownCategory;
+}
+
+function checkSettings(fn: string, options: TableOptions): Settings {
   const reader = cellReader(fn, options.missingValues, options.decimal);
-  const missingMode = options.missing ?? 'error';
-  if (missingMode !== 'error' && missingMode !== 'drop' && missingMode !== 'mean') {
-    throw new TypeError(`${fn}: options.missing: expected 'error', 'drop' or 'mean', got ${show(missingMode)}`);
+  const missing = options.missing ?? 'error';
+  if (missing !== 'error' && missing !== 'drop' && missing !== 'mean') {
+    throw new TypeError(`${fn}: options.missing: expected 'error', 'drop' or 'mean', got ${show(missing)}`);
   }
   const task = options.task;
   if (task !== undefined && task !== 'classification' && task !== 'regression') {
     throw new TypeError(`${fn}: options.task: expected 'classification' or 'regression', got ${show(task)}`);
   }
   const maxCategories = options.maxCategories ?? DEFAULT_MAX_CATEGORIES;
-  if (typeof maxCategories !== 'number' || !Number.isInteger(maxCategories) || maxCategories < 1) {
-    throw new RangeError(`${fn}: options.maxCategories: expected a positive integer, got ${show(maxCategories)}`);
+  if (typeof maxCategories !== 'number' || !Number.isInteger(maxCategories) || maxCategories < 1 || maxCategories > MAX_CLASSES) {
+    throw new RangeError(`${fn}: options.maxCategories: expected an integer in 1..${MAX_CLASSES}, got ${show(maxCategories)}`);
   }
+  const unknownCategory = options.unknownCategory ?? 'error';
+  if (unknownCategory !== 'error' && unknownCategory !== 'ignore') {
+    throw new TypeError(`${fn}: options.unknownCategory: expected 'error' or 'ignore', got ${show(unknownCategory)}`);
+  }
+  return { reader, missing, task, maxCategories, unknownCategory };
+}
 
+/** Which columns play which part (step 1). */
+interface ColumnPlan {
+  targets: number[];
+  features: number[];
+  categorical: Set<number>;
+  numeric: Set<number>;
+  /** Features and targets, in table order. */
+  used: number[];
+}
+
+function resolveColumns(fn: string, columns: readonly string[], options: TableOptions): ColumnPlan {
   // Column names must be unique: records and the pipeline address columns by name.
   const firstIndex = new Map<string, number>();
   columns.forEach((name, c) => {
@@ -165,7 +186,11 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
     if (typeof ref === 'string') {
       const index = firstIndex.get(ref);
       if (index === undefined) {
-        throw dataError(Error, `${fn}: options.${what}: no column named ${show(ref)}; the columns are ${listNames(columns, 20)}`, { columnName: ref });
+        throw dataError(
+          Error,
+          `${fn}: options.${what}: no column named ${show(ref)}${didYouMean(ref, columns, '"')}; the columns are ${listNames(columns, 20)}`,
+          { columnName: ref },
+        );
       }
       return index;
     }
@@ -213,249 +238,517 @@ export function buildDataset(fn: string, table: Table, options: TableOptions = {
   for (const c of categorical) {
     if (!features.includes(c)) throw new RangeError(`${fn}: options.categorical: ${columnLabel(c, columns[c])} is not a feature column`);
   }
-  if (targets.length > 1 && task === 'classification') {
+  const numeric = new Set(resolveList(options.numeric, 'numeric'));
+  for (const c of numeric) {
+    if (!features.includes(c)) throw new RangeError(`${fn}: options.numeric: ${columnLabel(c, columns[c])} is not a feature column`);
+    if (categorical.has(c)) throw new RangeError(`${fn}: options.numeric: ${columnLabel(c, columns[c])} is also in options.categorical`);
+  }
+  if (targets.length > 1 && options.task === 'classification') {
     throw new RangeError(`${fn}: options.target: classification takes one target column, got ${targets.length}`);
   }
+  return { targets, features, categorical, numeric, used: [...features, ...targets].sort((a, b) => a - b) };
+}
 
-  const n = table.rowCount;
-  if (n === 0) throw new RangeError(`${fn}: expected at least one data row, got 0`);
+/** Where a cell was first seen: data-row order `r`, the row number in messages, the raw value. */
+interface Place {
+  r: number;
+  row: number;
+  value: unknown;
+  kind: number;
+}
 
-  // 1. Read every used cell once.
-  const used = [...features, ...targets].sort((a, b) => a - b);
-  const scratch = cellValue();
-  const data = new Map<number, ColumnData>();
-  for (const c of used) {
-    const column: ColumnData = {
-      index: c,
-      name: columns[c],
-      kinds: new Uint8Array(n),
-      numbers: new Float64Array(n),
-      texts: undefined,
-      numeric: 0,
-      text: 0,
-      missing: 0,
-      type: 'numeric',
-    };
-    for (let r = 0; r < n; r++) {
-      const kind = readCell(cell(r, c), reader, scratch);
-      column.kinds[r] = kind;
-      if (kind === NUMBER || kind === NON_FINITE) {
-        column.numbers[r] = scratch.number;
-        column.numeric++;
+/** What the first pass keeps about one used column. */
+class ColumnStats {
+  readonly index: number;
+  readonly name: string;
+  /** Counts over the kept rows. */
+  numbers = 0;
+  texts = 0;
+  missing = 0;
+  /** Non-missing cells over all rows (for the all-missing check). */
+  present = 0;
+  sum = 0;
+  integers = true;
+  /** Distinct values and their counts, up to `cap` (numbers by value, text by trimmed text). */
+  readonly numberCounts = new Map<number, number>();
+  readonly textCounts = new Map<string, number>();
+  readonly cap: number;
+  /** Set when value number cap + 1 appeared: where, and how many values had been seen then. */
+  overflow: (Place & { seen: number }) | undefined;
+  /** Most categories a one-hot encoder of this column may have, and where value number max + 1 appeared. */
+  readonly maxCategories: number;
+  overCategories: Place | undefined;
+  /** Whether the kept values so far are 0, 1, 2, … or 1, 2, 3, … (a row number). */
+  counting = true;
+  last = NaN;
+  /** The first cell of each problem kind, over all rows. */
+  firstText: Place | undefined;
+  firstMissing: Place | undefined;
+  firstBad: Place | undefined;
+  type: 'numeric' | 'categorical' = 'numeric';
+
+  constructor(index: number, name: string, cap: number, maxCategories: number) {
+    this.index = index;
+    this.name = name;
+    this.cap = cap;
+    this.maxCategories = maxCategories;
+  }
+
+  get distinct(): number {
+    return this.numberCounts.size + this.textCounts.size;
+  }
+}
+
+/** Builds a {@link Place} only when one is needed (the first of its kind). */
+const place = (r: number, row: number, value: unknown, kind: number): Place => ({ r, row, value, kind });
+
+/** The result of a fit: the pipeline and what the second pass needs. */
+export interface FittedTable {
+  pipeline: Pipeline;
+  task: Task;
+  /** Rows kept (all rows, less those dropped by `missing: 'drop'`). */
+  rows: number;
+  dropMissing: boolean;
+}
+
+/**
+ * The first pass and the steps after it: feed rows with {@link TableFitter.row}, then
+ * {@link TableFitter.finish} decides types and the task, checks cells, refuses ID-like columns and
+ * fits the encoders.
+ */
+export class TableFitter {
+  readonly plan: ColumnPlan;
+  readonly #fn: string;
+  readonly #columns: readonly string[];
+  readonly #settings: Settings;
+  readonly #stats: ColumnStats[];
+  readonly #rowText: (row: number) => string;
+  readonly #cell = cellValue();
+  readonly #kinds: Uint8Array;
+  readonly #values: Float64Array;
+  readonly #texts: string[];
+  #r = 0;
+  #kept = 0;
+  #firstKept: number | undefined;
+
+  constructor(fn: string, columns: readonly string[], options: TableOptions, rowText: (row: number) => string) {
+    this.#fn = fn;
+    this.#columns = columns;
+    this.#settings = checkSettings(fn, options);
+    this.plan = resolveColumns(fn, columns, options);
+    this.#rowText = rowText;
+    const targets = new Set(this.plan.targets);
+    const max = this.#settings.maxCategories;
+    // Features: distinct values are tracked well past maxCategories, so the share of distinct
+    // values (an ID column) is measured on up to ID_TRACKED of them, in bounded memory.
+    this.#stats = this.plan.used.map((c) => targets.has(c)
+      ? new ColumnStats(c, columns[c], MAX_CLASSES, MAX_CLASSES)
+      : new ColumnStats(c, columns[c], Math.max(max, ID_TRACKED), max));
+    this.#kinds = new Uint8Array(this.#stats.length);
+    this.#values = new Float64Array(this.#stats.length);
+    this.#texts = new Array<string>(this.#stats.length).fill('');
+  }
+
+  /** Step 2: reads one data row (`cells[c]` for every used column c). */
+  row(cells: ArrayLike<unknown>, row: number): void {
+    const r = this.#r++;
+    const stats = this.#stats;
+    const cell = this.#cell;
+    const reader = this.#settings.reader;
+    let anyMissing = false;
+    for (let i = 0; i < stats.length; i++) {
+      const column = stats[i];
+      const value = cells[column.index];
+      const kind = readCell(value, reader, cell);
+      this.#kinds[i] = kind;
+      if (kind === NUMBER) {
+        this.#values[i] = cell.number;
+        column.present++;
       } else if (kind === TEXT) {
-        (column.texts ??= new Array(n))[r] = scratch.text;
-        column.text++;
+        this.#texts[i] = cell.text;
+        column.present++;
+        column.firstText ??= place(r, row, value, kind);
+      } else if (kind === MISSING) {
+        anyMissing = true;
+        column.firstMissing ??= place(r, row, value, kind);
+      } else {
+        column.firstBad ??= place(r, row, value, kind);
+      }
+    }
+    if (anyMissing && this.#settings.missing === 'drop') return;
+    this.#kept++;
+    this.#firstKept ??= row;
+    for (let i = 0; i < stats.length; i++) {
+      const column = stats[i];
+      const kind = this.#kinds[i];
+      if (kind === NUMBER) {
+        const v = this.#values[i];
+        column.numbers++;
+        column.sum += v;
+        if (column.integers && !Number.isInteger(v)) column.integers = false;
+        if (column.counting) {
+          column.counting = column.numbers === 1 ? v === 0 || v === 1 : v === column.last + 1;
+          column.last = v;
+        }
+        const count = column.numberCounts.get(v);
+        if (count !== undefined) column.numberCounts.set(v, count + 1);
+        else if (column.overflow === undefined) this.#addDistinct(column, r, row, cells[column.index], kind, () => column.numberCounts.set(v, 1));
+      } else if (kind === TEXT) {
+        column.texts++;
+        column.counting = false;
+        const text = this.#texts[i];
+        const count = column.textCounts.get(text);
+        if (count !== undefined) column.textCounts.set(text, count + 1);
+        else if (column.overflow === undefined) this.#addDistinct(column, r, row, cells[column.index], kind, () => column.textCounts.set(text, 1));
       } else if (kind === MISSING) {
         column.missing++;
+        column.counting = false;
       }
     }
-    data.set(c, column);
   }
 
-  // 2. Decide column types and the task.
-  const where = (r: number, c: number): string => `${fn}: ${table.rowText(r)}, ${columnLabel(c, columns[c])}`;
-  const details = (r: number, c: number) => ({ row: table.rowNumber(r), column: c + 1, columnName: columns[c], value: cell(r, c) });
-  for (const column of data.values()) {
-    if (column.numeric + column.text === 0 && column.missing > 0) {
-      const r = column.kinds.indexOf(MISSING);
-      throw dataError(TypeError, `${where(r, column.index)}: the column has no values (all ${n} cells are missing, e.g. ${show(cell(r, column.index))})`, details(r, column.index));
-    }
-    const majorityNumeric = column.numeric > 0 && column.numeric >= column.text;
-    column.type = categorical.has(column.index) ? 'categorical' : majorityNumeric ? 'numeric' : 'categorical';
+  #addDistinct(column: ColumnStats, r: number, row: number, value: unknown, kind: number, add: () => void): void {
+    const distinct = column.distinct;
+    if (distinct === column.maxCategories) column.overCategories ??= place(r, row, value, kind);
+    if (distinct < column.cap) add();
+    else column.overflow = { ...place(r, row, value, kind), seen: column.numbers + column.texts };
   }
-  const targetColumns = targets.map((t) => data.get(t)!);
-  let resolvedTask: Task;
-  if (task !== undefined) {
-    resolvedTask = task;
-  } else if (targetColumns.length > 1) {
-    resolvedTask = 'regression';
-  } else {
-    const column = targetColumns[0];
-    if (column.type === 'categorical') {
-      resolvedTask = 'classification';
+
+  /** Steps 3 to 6; throws the first problem found. */
+  finish(): FittedTable {
+    const fn = this.#fn;
+    const n = this.#r;
+    if (n === 0) throw new RangeError(`${fn}: expected at least one data row, got 0`);
+    const { plan, settings } = { plan: this.plan, settings: this.#settings };
+    const byIndex = new Map(this.#stats.map((column) => [column.index, column]));
+    const targetSet = new Set(plan.targets);
+
+    // An all-missing column: nothing to learn from, whatever the options.
+    for (const column of this.#stats) {
+      if (column.present === 0 && column.firstMissing) {
+        const at = column.firstMissing;
+        this.#fail(TypeError, at, column, `the column has no values (all ${n} cells are missing, e.g. ${show(at.value)})`);
+      }
+    }
+    if (this.#kept === 0) {
+      throw new RangeError(`${fn}: every one of the ${n} rows has a missing value in a used column; nothing left after options.missing: 'drop'`);
+    }
+    const task = this.#decideTypes(byIndex);
+    this.#checkCells(task, targetSet);
+    this.#refuseIdColumns(byIndex);
+    const encoders = plan.features.map((c) => this.#fitEncoder(byIndex.get(c)!));
+    const target = this.#fitTarget(task, plan.targets.map((t) => byIndex.get(t)!));
+    const pipeline = new Pipeline(
+      {
+        columns: this.#columns.filter((_, c) => !targetSet.has(c)),
+        encoders,
+        target,
+        missingValues: [...settings.reader.missing],
+        decimal: settings.reader.decimal,
+        unknownCategory: settings.unknownCategory,
+      },
+      fn,
+    );
+    return { pipeline, task, rows: this.#kept, dropMissing: settings.missing === 'drop' };
+  }
+
+  #fail(Kind: new (message: string) => Error, at: Place, column: ColumnStats, problem: string): never {
+    throw dataError(Kind, `${this.#fn}: ${this.#rowText(at.row)}, ${columnLabel(column.index, column.name)}: ${problem}`, {
+      row: at.row,
+      column: column.index + 1,
+      columnName: column.name,
+      value: at.value,
+    });
+  }
+
+  /** Step 3: numeric or categorical per column, and the task. */
+  #decideTypes(byIndex: Map<number, ColumnStats>): Task {
+    const { plan } = this;
+    for (const c of plan.features) {
+      const column = byIndex.get(c)!;
+      const majorityNumeric = column.numbers > 0 && column.numbers >= column.texts;
+      column.type = plan.categorical.has(c) ? 'categorical' : plan.numeric.has(c) || majorityNumeric ? 'numeric' : 'categorical';
+    }
+    const targets = plan.targets.map((t) => byIndex.get(t)!);
+    let task = this.#settings.task;
+    if (task === undefined) {
+      if (targets.length > 1) task = 'regression';
+      else {
+        const column = targets[0];
+        const textual = !(column.numbers > 0 && column.numbers >= column.texts);
+        task = textual || (column.integers && column.overflow === undefined && column.numberCounts.size <= MAX_AUTO_CLASSES)
+          ? 'classification'
+          : 'regression';
+      }
+    }
+    if (task === 'classification') {
+      // Labels: any non-missing text or numbers; they are numbers only if all are numbers.
+      targets[0].type = targets[0].texts === 0 ? 'numeric' : 'categorical';
     } else {
-      const distinct = new Set<number>();
-      let integers = true;
-      for (let r = 0; r < n && integers && distinct.size <= MAX_AUTO_CLASSES; r++) {
-        if (column.kinds[r] !== NUMBER) continue;
-        const v = column.numbers[r];
-        if (!Number.isInteger(v)) integers = false;
-        distinct.add(v);
-      }
-      resolvedTask = integers && distinct.size <= MAX_AUTO_CLASSES ? 'classification' : 'regression';
+      for (const column of targets) column.type = 'numeric';
     }
-  }
-  if (resolvedTask === 'classification') {
-    // Labels: any non-missing text or numbers; they are numbers only if all are numbers.
-    targetColumns[0].type = targetColumns[0].text === 0 ? 'numeric' : 'categorical';
-  } else {
-    for (const column of targetColumns) column.type = 'numeric';
+    return task;
   }
 
-  // 3. Check every cell, row by row, left to right: the first problem in reading order wins.
-  const drop = new Uint8Array(n);
-  for (let r = 0; r < n; r++) {
-    for (const c of used) {
-      const column = data.get(c)!;
-      const kind = column.kinds[r];
-      if (kind === NUMBER) continue;
-      if (kind === INVALID) {
-        throw dataError(TypeError, `${where(r, c)}: expected a number, string, boolean or null, got ${kindOf(cell(r, c))}`, details(r, c));
+  /** Step 4: the first bad cell in reading order (row by row, left to right). */
+  #checkCells(task: Task, targetSet: Set<number>): void {
+    const missing = this.#settings.missing;
+    let first: { at: Place; column: ColumnStats; Kind: new (message: string) => Error; text: string } | undefined;
+    const consider = (at: Place | undefined, column: ColumnStats, Kind: new (message: string) => Error, text: () => string): void => {
+      if (at === undefined) return;
+      if (first === undefined || at.r < first.at.r || (at.r === first.at.r && column.index < first.column.index)) {
+        first = { at, column, Kind, text: text() };
       }
-      if (kind === NON_FINITE) {
-        throw dataError(
-          RangeError,
-          `${where(r, c)}: expected a finite number, got ${show(cell(r, c))}` +
-            (typeof cell(r, c) === 'string' ? ` (if it marks a missing value, add ${show(String(cell(r, c)).trim())} to options.missingValues)` : ''),
-          details(r, c),
-        );
+    };
+    for (const column of this.#stats) {
+      const isTarget = targetSet.has(column.index);
+      const bad = column.firstBad;
+      if (bad) {
+        const { Kind, text } = describeProblem(kindProblem(bad.kind), bad.value, { column: column.name });
+        consider(bad, column, Kind, () => text);
       }
-      if (kind === TEXT && column.type === 'numeric') {
-        const isTarget = targetSet.has(c);
-        const share = `${column.numeric} of the column's ${column.numeric + column.text} values are numbers`;
-        throw dataError(
-          TypeError,
-          `${where(r, c)}: expected a number, got ${show(cell(r, c))} (${share}` +
-            (isTarget ? `; the ${resolvedTask} target must be numeric` : '; use options.categorical to one-hot encode it, or fix the cell') + ')',
-          details(r, c),
-        );
+      if (column.type === 'numeric' && column.firstText) {
+        const at = column.firstText;
+        consider(at, column, TypeError, () => {
+          const share = `${column.numbers} of the column's ${column.numbers + column.texts} values are numbers`;
+          return `expected a number, got ${show(at.value)} (${share}` +
+            (isTarget
+              ? `; the ${task} target must be numeric`
+              : this.plan.numeric.has(column.index)
+                ? '; the column is in options.numeric'
+                : '; use options.categorical to one-hot encode it, or fix the cell') + ')';
+        });
       }
-      if (kind === MISSING) {
-        if (missingMode === 'drop') {
-          drop[r] = 1;
-        } else if (missingMode === 'error' || targetSet.has(c)) {
+      if (column.firstMissing && (missing === 'error' || (missing === 'mean' && isTarget))) {
+        const at = column.firstMissing;
+        consider(at, column, TypeError, () =>
+          `missing value ${show(at.value)}; ` +
+            (isTarget ? `the target cannot be filled: use options.missing: 'drop'` : `use options.missing: 'drop' or 'mean', or fix the cell`));
+      }
+    }
+    if (first) this.#fail(first.Kind, first.at, first.column, first.text);
+  }
+
+  /** Step 5: columns that identify rows rather than describe them. */
+  #refuseIdColumns(byIndex: Map<number, ColumnStats>): void {
+    const { plan } = this;
+    for (const c of plan.features) {
+      const column = byIndex.get(c)!;
+      const label = columnLabel(c, column.name);
+      const others = plan.features.length > 1;
+      if (column.type === 'categorical' && column.texts > 0 && !plan.categorical.has(c)) {
+        const values = column.overflow ? column.overflow.seen : column.numbers + column.texts;
+        const distinct = column.overflow ? column.distinct + 1 : column.distinct;
+        if (values >= ID_MIN_VALUES && distinct >= ID_SHARE * values) {
           throw dataError(
-            TypeError,
-            `${where(r, c)}: missing value ${show(cell(r, c))}; ` +
-              (targetSet.has(c) ? `the target cannot be filled: use options.missing: 'drop'` : `use options.missing: 'drop' or 'mean', or fix the cell`),
-            details(r, c),
+            RangeError,
+            `${this.#fn}: ${label} is a text column whose values are ${distinct === values ? 'all' : 'nearly all'} distinct ` +
+              `(${distinct} different in ${column.overflow ? 'the first ' : ''}${values} rows): it names rows (an ID, a name, free text) ` +
+              `and would become ${distinct} one-hot features that cannot generalise; leave it out with options.ignore: [${show(column.name)}], ` +
+              `or keep it with options.categorical: [${show(column.name)}]`,
+            { column: c + 1, columnName: column.name },
           );
         }
       }
-    }
-  }
-  const kept: number[] = [];
-  for (let r = 0; r < n; r++) if (!drop[r]) kept.push(r);
-  if (kept.length === 0) throw new RangeError(`${fn}: every one of the ${n} rows has a missing value in a used column; nothing left after options.missing: 'drop'`);
-
-  const keyOf = (column: ColumnData, r: number): string =>
-    column.kinds[r] === TEXT ? column.texts![r]! : String(column.numbers[r]);
-
-  // 4. Fit encoders on the kept rows.
-  const encoders: FeatureEncoder[] = [];
-  const categoryIndex = new Map<number, Map<string, number>>();
-  for (const c of features) {
-    const column = data.get(c)!;
-    if (column.type === 'numeric') {
-      const encoder: FeatureEncoder = { kind: 'numeric', column: column.name };
-      if (missingMode === 'mean') {
-        // Every column gets a fill, so missing cells at prediction time are filled too.
-        let sum = 0;
-        let count = 0;
-        for (const r of kept) {
-          if (column.kinds[r] === NUMBER) {
-            sum += column.numbers[r];
-            count++;
-          }
-        }
-        encoder.fill = sum / count;
-      }
-      encoders.push(encoder);
-      continue;
-    }
-    const counts = new Map<string, number>();
-    for (const r of kept) {
-      if (column.kinds[r] === MISSING) continue;
-      const key = keyOf(column, r);
-      if (!counts.has(key) && counts.size === maxCategories) {
+      if (column.type === 'numeric' && others && column.counting && column.missing === 0 && column.numbers >= ID_MIN_VALUES && !plan.numeric.has(c)) {
+        const start = column.last - column.numbers + 1;
         throw dataError(
           RangeError,
-          `${where(r, c)}: value ${show(cell(r, c))} is distinct value number ${maxCategories + 1} of this categorical column ` +
-            `(options.maxCategories is ${maxCategories}); a column with this many categories is probably an ID or free-text ` +
-            `column: leave it out with options.ignore: [${show(column.name)}], or raise options.maxCategories`,
-          details(r, c),
+          `${this.#fn}: ${label} counts the rows (${start}, ${start + 1}, …, ${column.last}): it is a row number or ID, ` +
+            `not a feature, and a model would learn the row order; leave it out with options.ignore: [${show(column.name)}], ` +
+            `or keep it with options.numeric: [${show(column.name)}]`,
+          { column: c + 1, columnName: column.name },
         );
       }
-      counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    const categories = [...counts.keys()].sort(compareKeys(column.text === 0));
-    const encoder: FeatureEncoder = { kind: 'onehot', column: column.name, categories };
-    if (missingMode === 'mean') {
-      let best = categories[0];
-      for (const category of categories) if (counts.get(category)! > counts.get(best)!) best = category;
-      encoder.fill = best;
-    }
-    encoders.push(encoder);
-    categoryIndex.set(c, new Map(categories.map((category, i) => [category, i])));
   }
 
-  // 5. Target encoding.
-  let target: TargetEncoder;
-  let y: Int32Array | Matrix;
-  const m = kept.length;
-  if (resolvedTask === 'classification') {
-    const column = targetColumns[0];
-    const firstRow = new Map<string, number>();
-    for (const r of kept) {
-      const key = keyOf(column, r);
-      if (!firstRow.has(key)) firstRow.set(key, r);
+  /** Step 6: the encoder of one feature column. */
+  #fitEncoder(column: ColumnStats): FeatureEncoder {
+    const mean = this.#settings.missing === 'mean';
+    if (column.type === 'numeric') {
+      // With 'mean' every column gets a fill, so missing cells at prediction time are filled too.
+      return mean ? { kind: 'numeric', column: column.name, fill: column.sum / column.numbers } : { kind: 'numeric', column: column.name };
     }
-    const numericLabels = column.type === 'numeric';
-    const classes = [...firstRow.keys()].sort(compareKeys(numericLabels));
-    if (classes.length < 2) {
-      const r = kept[0];
-      throw dataError(
+    const max = this.#settings.maxCategories;
+    if (column.overCategories) {
+      const at = column.overCategories;
+      this.#fail(
         RangeError,
-        `${where(r, column.index)}: the target has only one class, ${show(classes[0])}, in all ${m} rows; ` +
-          'classification needs at least two (is this the right target column?)',
-        details(r, column.index),
+        at,
+        column,
+        `value ${show(at.value)} is distinct value number ${max + 1} of this categorical column ` +
+          `(options.maxCategories is ${max}); a column with this many categories is probably an ID or free-text ` +
+          `column: leave it out with options.ignore: [${show(column.name)}], or raise options.maxCategories`,
       );
     }
-    const index = new Map(classes.map((label, i) => [label, i]));
-    const labels = new Int32Array(m);
-    kept.forEach((r, i) => (labels[i] = index.get(keyOf(column, r))!));
-    target = { task: 'classification', columns: [column.name], classes, labels: numericLabels ? 'number' : 'string' };
-    y = labels;
-  } else {
-    const k = targetColumns.length;
-    const values = new Float32Array(m * k);
-    kept.forEach((r, i) => targetColumns.forEach((column, j) => (values[i * k + j] = column.numbers[r])));
-    target = { task: 'regression', columns: targetColumns.map((column) => column.name) };
-    y = { rows: m, cols: k, data: values };
+    const counts = new Map<string, number>(column.textCounts);
+    for (const [value, count] of column.numberCounts) counts.set(String(value), count);
+    const categories = [...counts.keys()].sort(compareKeys(column.texts === 0));
+    if (!mean) return { kind: 'onehot', column: column.name, categories };
+    let best = categories[0];
+    for (const category of categories) if (counts.get(category)! > counts.get(best)!) best = category;
+    return { kind: 'onehot', column: column.name, categories, fill: best };
   }
 
-  // 6. Pipeline and the feature matrix (the same encoding the pipeline applies to new rows).
-  const inputColumns = columns.filter((_, c) => !targetSet.has(c));
-  const pipeline = new Pipeline(
-    { columns: inputColumns, encoders, target, missingValues: [...reader.missing], decimal: reader.decimal },
-    fn,
-  );
-  const width = pipeline.features.length;
-  const x = new Float32Array(m * width);
-  kept.forEach((r, i) => {
-    let k = i * width;
-    features.forEach((c, e) => {
-      const column = data.get(c)!;
-      const encoder = encoders[e];
-      const missing = column.kinds[r] === MISSING;
-      if (encoder.kind === 'numeric') {
-        x[k++] = missing ? encoder.fill! : column.numbers[r];
-      } else {
-        const key = missing ? encoder.fill! : keyOf(column, r);
-        x[k + categoryIndex.get(c)!.get(key)!] = 1;
-        k += encoder.categories.length;
-      }
-    });
-  });
+  /** Step 6: the target's encoding. */
+  #fitTarget(task: Task, targets: ColumnStats[]): TargetEncoder {
+    if (task === 'regression') return { task, columns: targets.map((column) => column.name) };
+    const column = targets[0];
+    if (column.overflow) {
+      this.#fail(RangeError, column.overflow, column, `label ${show(column.overflow.value)} is class number ${MAX_CLASSES + 1}; at most ${MAX_CLASSES} classes are supported (is this a regression target? set options.task: 'regression')`);
+    }
+    const numericLabels = column.type === 'numeric';
+    const classes = [...column.textCounts.keys(), ...[...column.numberCounts.keys()].map(String)].sort(compareKeys(numericLabels));
+    if (classes.length < 2) {
+      throw dataError(
+        RangeError,
+        `${this.#fn}: ${this.#rowText(this.#firstKept!)}, ${columnLabel(column.index, column.name)}: the target has only one class, ` +
+          `${show(classes[0])}, in all ${this.#kept} rows; classification needs at least two (is this the right target column?)`,
+        { row: this.#firstKept, column: column.index + 1, columnName: column.name },
+      );
+    }
+    return { task, columns: [column.name], classes, labels: numericLabels ? 'number' : 'string' };
+  }
+}
 
+/** Sort for category/class keys: numbers numerically, text by code units. */
+function compareKeys(numeric: boolean): (a: string, b: string) => number {
+  return numeric ? (a, b) => Number(a) - Number(b) : (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * Step 7, the second pass: encodes rows through a pipeline's encoders into feature and target
+ * rows. Columns are found by name in `columns`, so it serves a pipeline fitted on this table and
+ * one given to `streamCSV` alike.
+ */
+export class TableEncoder {
+  readonly width: number;
+  readonly targetWidth: number;
+  readonly #fn: string;
+  readonly #columns: readonly string[];
+  readonly #pipeline: Pipeline;
+  readonly #features: RowEncoder;
+  readonly #positions: Int32Array;
+  readonly #target: TargetCellEncoder;
+  readonly #targetPositions: Int32Array;
+  readonly #dropMissing: boolean;
+  readonly #rowText: (row: number) => string;
+  readonly #scratch: Float32Array;
+
+  constructor(fn: string, columns: readonly string[], pipeline: Pipeline, dropMissing: boolean, rowText: (row: number) => string) {
+    this.#fn = fn;
+    this.#columns = columns;
+    this.#pipeline = pipeline;
+    this.#rowText = rowText;
+    this.#dropMissing = dropMissing;
+    const find = (name: string, what: string): number => {
+      const c = columns.indexOf(name);
+      if (c < 0) {
+        throw dataError(Error, `${fn}: the ${what} column ${show(name)} of the pipeline is not in the header${didYouMean(name, columns, '"')}; the columns are ${listNames(columns, 20)}`, { columnName: name });
+      }
+      return c;
+    };
+    this.#features = pipeline.rowEncoder();
+    this.#positions = Int32Array.from(pipeline.encoders, (encoder) => find(encoder.column, 'feature'));
+    this.#targetPositions = Int32Array.from(pipeline.target.columns, (name) => find(name, 'target'));
+    this.#target = pipeline.targetEncoder();
+    this.width = this.#features.width;
+    this.targetWidth = pipeline.target.task === 'classification' ? 1 : pipeline.target.columns.length;
+    this.#scratch = new Float32Array(this.width);
+  }
+
+  /** The table columns the encoders read. */
+  get used(): number[] {
+    return [...new Set([...this.#positions, ...this.#targetPositions])].sort((a, b) => a - b);
+  }
+
+  /**
+   * Encodes one row into `x[at·width…]` and the target into `y[at·targetWidth…]`. Returns
+   * false (and writes nothing) for a row dropped for a missing cell.
+   */
+  row(cells: ArrayLike<unknown>, row: number, x: Float32Array, y: Float32Array | Int32Array, at: number): boolean {
+    const failed = this.#features.encodeRow(cells, this.#positions, this.#dropMissing ? this.#scratch : x, this.#dropMissing ? 0 : at * this.width);
+    if (failed >= 0) {
+      if (this.#dropMissing && this.#features.problem === NO_FILL) return false;
+      const encoder = this.#pipeline.encoders[failed];
+      this.#fail(this.#features.problem, cells[this.#positions[failed]], this.#positions[failed], row, {
+        column: encoder.column,
+        known: encoder.kind === 'onehot' ? encoder.categories : undefined,
+      });
+    }
+    const k = this.targetWidth;
+    for (let j = 0; j < k; j++) {
+      const value = cells[this.#targetPositions[j]];
+      const encoded = this.#target.encode(value);
+      if (Number.isNaN(encoded)) {
+        if (this.#dropMissing && this.#target.problem === NO_FILL) return false;
+        const target = this.#pipeline.target;
+        this.#fail(this.#target.problem, value, this.#targetPositions[j], row, {
+          column: target.columns[j],
+          known: target.task === 'classification' ? target.classes : undefined,
+          target: true,
+        });
+      }
+      y[at * k + j] = encoded;
+    }
+    if (this.#dropMissing) x.set(this.#scratch, at * this.width);
+    return true;
+  }
+
+  #fail(problem: number, value: unknown, c: number, row: number, context: Parameters<typeof describeProblem>[2]): never {
+    const { Kind, text } = describeProblem(problem, value, context);
+    throw dataError(Kind, `${this.#fn}: ${this.#rowText(row)}, ${columnLabel(c, this.#columns[c])}: ${text}`, {
+      row,
+      column: c + 1,
+      columnName: this.#columns[c],
+      value,
+    });
+  }
+}
+
+/**
+ * Builds a dataset from a table of raw cells (see the file comment for the steps and rules).
+ *
+ * @param fn - the public function name for messages.
+ *
+ * @example
+ * const data = buildDataset('fromObjects', table, { target: 'species' });
+ */
+export function buildDataset(fn: string, table: Table, options: TableOptions = {}): Dataset {
+  const fitter = new TableFitter(fn, table.columns, options, table.rowText);
+  table.scan(fitter.plan.used, (cells, row) => fitter.row(cells, row));
+  const fitted = fitter.finish();
+  return encodeTable(fn, table, fitted, fitter.plan.used);
+}
+
+/** Runs the second pass of a fitted table into a {@link Dataset}. */
+function encodeTable(fn: string, table: Table, fitted: FittedTable, used: readonly number[]): Dataset {
+  const { pipeline, rows } = fitted;
+  const encoder = new TableEncoder(fn, table.columns, pipeline, fitted.dropMissing, table.rowText);
+  const x = new Float32Array(rows * encoder.width);
+  const classification = pipeline.target.task === 'classification';
+  const y = classification ? new Int32Array(rows) : new Float32Array(rows * encoder.targetWidth);
+  let m = 0;
+  const spareX = new Float32Array(encoder.width);
+  const spareY = classification ? new Int32Array(1) : new Float32Array(encoder.targetWidth);
+  table.scan(used, (cells, row) => {
+    if (m < rows) {
+      if (encoder.row(cells, row, x, y, m)) m++;
+    } else if (encoder.row(cells, row, spareX, spareY, 0)) {
+      throw new Error(`${fn}: the source changed between the two passes (more rows the second time)`);
+    }
+  });
+  if (m !== rows) throw new Error(`${fn}: the source changed between the two passes (${rows} rows, then ${m})`);
+  const target = pipeline.target;
   return {
-    x: { rows: m, cols: width, data: x },
-    y,
+    x: { rows, cols: encoder.width, data: x },
+    y: classification ? (y as Int32Array) : ({ rows, cols: encoder.targetWidth, data: y as Float32Array } satisfies Matrix),
     features: pipeline.features.slice(),
     target: target.columns.join(','),
-    ...(target.task === 'classification' ? { classes: target.classes.slice() } : {}),
-    task: resolvedTask,
+    ...(classification ? { classes: pipeline.classes } : {}),
+    task: fitted.task,
     pipeline,
-    rows: m,
+    rows,
   };
 }

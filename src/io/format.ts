@@ -1,21 +1,43 @@
 /**
- * The model JSON format, version 1, and its encoding helpers. A saved model is
+ * The model JSON format, version 2, and its encoding helpers. A saved model is
  * ```
- * { format: 'neuronine-model', version: 1,
+ * { format: 'neuronine-model', version: 2,
  *   spec: { inputs, layers: [{ units, activation, alpha? }], loss, optimizer: {…}, init, seed },
  *   weights: [{ weight: base64, bias: base64 }],   // float32 little-endian, weight (inputs × units) row-major
  *   steps: number,                                 // optimizer steps taken
+ *   optimizerState?: {                             // left out by toJSON({ optimizer: false })
+ *     blocks: base64[],                            // the optimizer's state blocks over the whole parameter
+ *                                                  // block, alignment padding included (momentum: velocity;
+ *                                                  // adam: first and second moments)
+ *     biasCorrection: [β1ᵗ, β2ᵗ] },                // Adam's running powers (f64, exact in JSON)
+ *   training?: {                                   // what a later fit continues
+ *     epoch,                                       // epochs trained over all fits
+ *     shuffle: [u32, u32, u32, u32],               // the shuffle stream's xoshiro128** state
+ *     schedule?: { key, start, base, period },
+ *     plateau?: { key, best, wait, cooldown },
+ *     earlyStopping?: { key, best, wait, bestEpoch, weights?: base64 } },
  *   pipeline?: {…} }                               // the data pipeline's own JSON, when there is one
  * ```
- * Optimizer moments are not saved: a loaded model resumes training with fresh optimizer state.
+ * `best` is null before any value was seen. Version 1 files (no
+ * optimizer state, no training state) still load: their moments start afresh.
  */
 
 export const FORMAT = 'neuronine-model';
-export const VERSION = 1;
+export const VERSION = 2;
+/** Versions `loadModel` reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
+
+export interface TrainingJSON {
+  epoch: number;
+  shuffle: [number, number, number, number];
+  schedule?: { key: string; start: number; base: number; period: number };
+  plateau?: { key: string; best: number | null; wait: number; cooldown: number };
+  earlyStopping?: { key: string; best: number | null; wait: number; bestEpoch: number; weights?: string };
+}
 
 export interface ModelJSON {
   format: typeof FORMAT;
-  version: typeof VERSION;
+  version: number;
   spec: {
     inputs: number;
     layers: { units: number; activation: string; alpha?: number }[];
@@ -26,6 +48,8 @@ export interface ModelJSON {
   };
   weights: { weight: string; bias: string }[];
   steps: number;
+  optimizerState?: { blocks: string[]; biasCorrection: [number, number] };
+  training?: TrainingJSON;
   pipeline?: unknown;
 }
 

@@ -8,10 +8,23 @@
 import { createModel, type CreateOptions, type Model } from '../model/model.js';
 import { resolveSpec, type ModelSpec, type ResolvedSpec } from '../model/spec.js';
 import { Pipeline } from '../data/pipeline.js';
-import { decodeFloats, encodeFloats, FORMAT, VERSION, type ModelJSON } from './format.js';
+import { xoshiro128ss } from '../data/random.js';
+import type { TrainingState } from '../model/fit.js';
+import { decodeFloats, encodeFloats, FORMAT, READABLE_VERSIONS, VERSION, type ModelJSON, type TrainingJSON } from './format.js';
+
+/** Options of `model.toJSON()`. */
+export interface SaveOptions {
+  /**
+   * Save the optimizer's state (moments, bias correction) so that training resumes exactly.
+   * Default true; `false` gives a smaller file whose model restarts its moments.
+   */
+  optimizer?: boolean;
+}
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** The model as plain JSON (see format.ts); `model.toJSON()` calls this. */
-export function modelToJSON(model: Model): ModelJSON {
+export function modelToJSON(model: Model, options: SaveOptions = {}): ModelJSON {
   const { spec } = model;
   const json: ModelJSON = {
     format: FORMAT,
@@ -28,8 +41,69 @@ export function modelToJSON(model: Model): ModelJSON {
     steps: model.steps,
   };
   if (spec.optimizer.type !== 'momentum') delete json.spec.optimizer.nesterov;
+  const net = model.network('toJSON');
+  const f32 = net.ws.f32;
+  const block = (address: number) => encodeFloats(f32.subarray(address >>> 2, (address >>> 2) + net.paramFloats));
+  if (options.optimizer !== false) json.optimizerState = { blocks: net.stateBlocks.map(block), biasCorrection: net.biasCorrection };
+  const state = model.trainingState;
+  const training: TrainingJSON = { epoch: state.epoch, shuffle: model.shuffleRng.state() };
+  if (state.schedule) training.schedule = { ...state.schedule };
+  if (state.plateau) training.plateau = { ...state.plateau, best: finiteOrNull(state.plateau.best) };
+  if (state.earlyStopping) {
+    const { weights, ...rest } = state.earlyStopping;
+    training.earlyStopping = { ...rest, best: finiteOrNull(rest.best) };
+    if (weights) training.earlyStopping.weights = encodeFloats(weights);
+  }
+  json.training = training;
   if (model.pipeline) json.pipeline = model.pipeline.toJSON();
   return json;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function count(where: string, value: unknown, max = 2 ** 31 - 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${where} must be a non-negative integer; got ${String(value)}`);
+  return value;
+}
+
+function real(where: string, value: unknown, nullIs?: number): number {
+  if (value === null && nullIs !== undefined) return nullIs;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`${where} must be a finite number; got ${String(value)}`);
+  return value;
+}
+
+function key(where: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length > 1000) throw new TypeError(`${where} must be a string; got ${typeof value}`);
+  return value;
+}
+
+/** Reads the saved training state (see format.ts), checking every field; `paramFloats` sizes the weights snapshot. */
+function readTraining(where: string, value: unknown, paramFloats: number): { state: TrainingState; shuffle: [number, number, number, number] } {
+  if (!isObject(value)) throw new TypeError(`${where} must be an object { epoch, shuffle, … }`);
+  const state: TrainingState = { epoch: count(`${where}.epoch`, value.epoch) };
+  const shuffle = value.shuffle;
+  if (!Array.isArray(shuffle) || shuffle.length !== 4 || !shuffle.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || shuffle.every((w) => w === 0)) {
+    throw new RangeError(`${where}.shuffle must be four 32-bit unsigned integers, not all 0 (the shuffle stream's state)`);
+  }
+  if (value.schedule !== undefined) {
+    const s = value.schedule;
+    if (!isObject(s)) throw new TypeError(`${where}.schedule must be an object`);
+    const base = real(`${where}.schedule.base`, s.base);
+    if (!(base > 0)) throw new RangeError(`${where}.schedule.base must be greater than 0; got ${base}`);
+    state.schedule = { key: key(`${where}.schedule.key`, s.key), start: count(`${where}.schedule.start`, s.start), base, period: count(`${where}.schedule.period`, s.period) };
+  }
+  if (value.plateau !== undefined) {
+    const p = value.plateau;
+    if (!isObject(p)) throw new TypeError(`${where}.plateau must be an object`);
+    state.plateau = { key: key(`${where}.plateau.key`, p.key), best: real(`${where}.plateau.best`, p.best, NaN), wait: count(`${where}.plateau.wait`, p.wait), cooldown: count(`${where}.plateau.cooldown`, p.cooldown) };
+  }
+  if (value.earlyStopping !== undefined) {
+    const e = value.earlyStopping;
+    if (!isObject(e)) throw new TypeError(`${where}.earlyStopping must be an object`);
+    const es = { key: key(`${where}.earlyStopping.key`, e.key), best: real(`${where}.earlyStopping.best`, e.best, NaN), wait: count(`${where}.earlyStopping.wait`, e.wait), bestEpoch: count(`${where}.earlyStopping.bestEpoch`, e.bestEpoch) };
+    state.earlyStopping = e.weights === undefined ? es : { ...es, weights: decodeFloats(`${where}.earlyStopping.weights`, e.weights, paramFloats) };
+  }
+  return { state, shuffle: shuffle as [number, number, number, number] };
 }
 
 /**
@@ -55,7 +129,7 @@ export async function loadModel(json: string | ModelJSON | object, options: Crea
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new TypeError(`${where}: expected a saved model object; got ${Array.isArray(data) ? 'an array' : typeof data}`);
   const saved = data as Partial<ModelJSON>;
   if (saved.format !== FORMAT) throw new TypeError(`${where}: format is ${JSON.stringify(saved.format)}; expected '${FORMAT}' (is this a neuronine model?)`);
-  if (saved.version !== VERSION) throw new RangeError(`${where}: version ${JSON.stringify(saved.version)} is not supported; this library reads version ${VERSION}`);
+  if (typeof saved.version !== 'number' || !READABLE_VERSIONS.includes(saved.version)) throw new RangeError(`${where}: version ${JSON.stringify(saved.version)} is not supported; this library reads versions ${READABLE_VERSIONS.join(' and ')} (it writes ${VERSION})`);
   const spec = saved.spec;
   if (typeof spec !== 'object' || spec === null) throw new TypeError(`${where}: spec is missing`);
   if (!Array.isArray(spec.layers)) throw new TypeError(`${where}: spec.layers must be an array`);
@@ -90,8 +164,32 @@ export async function loadModel(json: string | ModelJSON | object, options: Crea
     if (pipeline.outputs !== outputs && !binary) throw new RangeError(`${where}: the pipeline has ${pipeline.outputs} outputs but the model has ${outputs}`);
   }
   const model = await createModel(spec as unknown as ModelSpec, options);
+  // the model is new and not yet returned: if a check below fails, nobody ever sees it
+  const net = model.network(where);
+  let moments: Float32Array[] | undefined;
+  let biasCorrection: [number, number] | undefined;
+  if (saved.optimizerState !== undefined && saved.optimizerState !== null) {
+    const o = saved.optimizerState as unknown;
+    if (!isObject(o) || !Array.isArray(o.blocks)) throw new TypeError(`${where}: optimizerState must be { blocks, biasCorrection }`);
+    const blocks = net.stateBlocks;
+    if (o.blocks.length !== blocks.length) throw new RangeError(`${where}: optimizerState.blocks holds ${o.blocks.length} blocks; optimizer '${resolved.optimizer.type}' keeps ${blocks.length}`);
+    moments = o.blocks.map((b, i) => decodeFloats(`${where}: optimizerState.blocks[${i}]`, b, net.paramFloats));
+    const bc = o.biasCorrection;
+    if (!Array.isArray(bc) || bc.length !== 2 || !bc.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${where}: optimizerState.biasCorrection must be two numbers in [0, 1] (β1ᵗ, β2ᵗ)`);
+    biasCorrection = [bc[0], bc[1]];
+  }
+  const training = saved.training === undefined ? undefined : readTraining(`${where}: training`, saved.training, net.paramFloats);
   model.setWeights(decoded);
   model.setSteps(steps);
+  if (moments && biasCorrection) {
+    const f32 = net.ws.f32;
+    net.stateBlocks.forEach((address, i) => f32.set(moments![i], address >>> 2));
+    net.biasCorrection = biasCorrection;
+  }
+  if (training) {
+    model.trainingState = training.state;
+    model.shuffleRng = xoshiro128ss(training.shuffle);
+  }
   model.pipeline = pipeline;
   return model;
 }

@@ -7,12 +7,32 @@
 import type { Network } from './network.js';
 import type { ResolvedSpec } from './spec.js';
 import { readFeatures, readTargets, type Features, type Targets } from './inputs.js';
+import { classificationMetrics, regressionMetrics, type PerClass } from './metrics.js';
 
-/** `evaluate`'s answer. */
+/**
+ * `evaluate`'s answer: the loss; for classification accuracy, precision, recall, f1 (macro
+ * averages; the positive class for one sigmoid output), the confusion matrix, per-class
+ * figures and, for binary problems, the ROC AUC; for regression mae, rmse and r2. The
+ * conventions are in metrics.ts (scikit-learn's).
+ */
 export interface Evaluation {
   loss: number;
   /** For classification models (argmax for softmax outputs, the 0.5 threshold for sigmoid outputs). */
   accuracy?: number;
+  precision?: number;
+  recall?: number;
+  f1?: number;
+  /** `confusionMatrix[t][p]`: rows of true class t predicted as p (multi-label: one [tn, fp, fn, tp] per output). */
+  confusionMatrix?: number[][];
+  perClass?: PerClass;
+  /** Area under the ROC curve (binary problems). */
+  auc?: number;
+  /** Regression: mean absolute error over every output value. */
+  mae?: number;
+  /** Regression: root mean squared error over every output value. */
+  rmse?: number;
+  /** Regression: coefficient of determination, averaged over outputs. */
+  r2?: number;
 }
 
 /** How accuracy is counted for a model and kind of targets (see Network.metric). */
@@ -82,6 +102,16 @@ export function metricFor(spec: ResolvedSpec, kind: Targets['kind']): MetricKind
   if (spec.loss === 'crossEntropy') return 'argmax';
   if (spec.loss === 'binaryCrossEntropy') return 'threshold';
   return kind === 'indices' || last.activation === 'softmax' ? 'argmax' : 'none';
+}
+
+/** Every figure of {@link Evaluation} for the `rows` staged rows whose outputs the forward pass left in memory. */
+export function fullScore(net: Network, spec: ResolvedSpec, rows: number, metric: MetricKind): Evaluation {
+  const result = score(net, spec, rows, metric);
+  const n = outputsOf(spec);
+  const view = net.ws.f32;
+  if (metric === 'none') Object.assign(result, regressionMetrics(view, net.evalOut >>> 2, net.evalY >>> 2, rows, n));
+  else Object.assign(result, classificationMetrics(view, net.evalOut >>> 2, net.evalY >>> 2, rows, n, metric));
+  return result;
 }
 
 /** Loss (and accuracy) of the `rows` staged rows whose outputs the forward pass left in memory. */

@@ -12,19 +12,26 @@ import type { KernelFactory } from '../runtime/module.js';
 import { createRuntime, type ModelRuntime } from '../runtime/runtime.js';
 import type { WorkerPool } from '../runtime/threads.js';
 import { createRng, type Rng } from '../data/random.js';
-import { KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
+import { checkKeys, KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
   type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, type Features } from './inputs.js';
-import { metricFor, prepare, score, stage, type Evaluation } from './evaluate.js';
+import { fullScore, metricFor, prepare, stage, type Evaluation } from './evaluate.js';
 import { driveAsync, driveSync, isDataset, loadTraining, resolveFit, trainingRun, type DatasetLike, type FitHost,
-  type FitOptions, type History, type PipelineLike, type TrainingRun } from './fit.js';
-import { modelToJSON } from '../io/json.js';
+  type FitOptions, type History, type PipelineLike, type TrainingRun, type TrainingState } from './fit.js';
+import { modelToJSON, type SaveOptions } from '../io/json.js';
+import { specFromData, type DataModelSpec } from './agreement.js';
+import { fitBatches, isBatchSource, resolveStreamFit, type StreamFitOptions } from './fit-stream.js';
+import { summarize, summaryText, type Summary } from './summary.js';
 import type { ModelJSON } from '../io/format.js';
 
-export type { BatchLogs, DatasetLike, EpochLogs, FitOptions, History, PipelineLike } from './fit.js';
+export type { BatchLogs, Callback, DatasetLike, EarlyStopping, EpochLogs, FitOptions, History, MetricFigures, PipelineLike, ReduceLROnPlateau, Schedule } from './fit.js';
 export type { Evaluation } from './evaluate.js';
+export type { DataModelSpec } from './agreement.js';
+export type { StreamFitOptions } from './fit-stream.js';
+export type { Summary, SummaryLayer } from './summary.js';
+export type { PerClass } from './metrics.js';
 
 /** The typed arrays that hold numbers (all but the BigInt ones). */
 export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
@@ -60,6 +67,8 @@ export class Model implements FitHost {
   private net: Network | undefined;
   /** The shuffle stream, kept across fits. @internal */
   shuffleRng: Rng;
+  /** Schedules' and early stopping's progress, kept across fits (and saved). @internal */
+  trainingState: TrainingState = { epoch: 0 };
   private training = false;
   private pool: WorkerPool | undefined;
   private threadCount: number;
@@ -120,9 +129,20 @@ export class Model implements FitHost {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       throw new RangeError(`model.learningRate must be a finite number greater than 0; got ${String(value)}`);
     }
+    this.applyLearningRate(value);
+    // a rate set by hand is the base a schedule starts from next time
+    this.trainingState.schedule = undefined;
+  }
+
+  /** Sets the learning rate without restarting the schedule (the fit loop's schedules use it). @internal */
+  applyLearningRate(value: number): void {
     const net = this.network('learningRate');
     (this.spec.optimizer as ResolvedOptimizer).learningRate = value;
     net.writeOptimizer();
+  }
+  /** Epochs trained over all fits (schedules count from it). */
+  get epochs(): number {
+    return this.trainingState.epoch;
   }
   /**
    * Threads that train and predict: what the spec's `threads` came to on this engine (`'auto'`:
@@ -219,8 +239,10 @@ export class Model implements FitHost {
    * console.log(history.loss.at(-1), history.valAccuracy?.at(-1));
    */
   fit(data: DatasetLike, options?: FitOptions): Promise<History>;
+  fit(batches: AsyncIterable<{ x: unknown; y: unknown }> | Iterable<{ x: unknown; y: unknown }>, options?: StreamFitOptions): Promise<History>;
   fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
   async fit(x: unknown, y?: unknown, options?: FitOptions): Promise<History> {
+    if (isBatchSource(x)) return this.fitSource('fit', x, y);
     const run = this.startRun('fit', x, y, options);
     try {
       return await driveAsync(run);
@@ -239,6 +261,20 @@ export class Model implements FitHost {
     const run = this.startRun('fitSync', x, y, options);
     try {
       return driveSync(run);
+    } finally {
+      this.training = false;
+    }
+  }
+
+  /** `fit` on a source of batches (fit-stream.ts): every check first, then one step per batch. */
+  private async fitSource(where: string, source: AsyncIterable<unknown> | Iterable<unknown>, options: unknown): Promise<History> {
+    this.network(where);
+    if (this.training) throw new Error(`${where}: this model is already training; wait for the running fit to end`);
+    const fit = resolveStreamFit(where, this, source, options);
+    if (fit.pipeline) this.pipeline = fit.pipeline;
+    this.training = true;
+    try {
+      return await fitBatches(where, this, source, fit);
     } finally {
       this.training = false;
     }
@@ -318,10 +354,13 @@ export class Model implements FitHost {
   }
 
   /**
-   * Loss (and accuracy, for classification) over a data set, without training.
+   * Scores the model on a data set, without training: the loss and, for classification,
+   * accuracy, precision, recall, f1 (macro averages; the positive class for one sigmoid output),
+   * the confusion matrix, per-class figures and, for binary problems, the ROC AUC; for regression
+   * mae, rmse and r2.
    *
    * @example
-   * const { loss, accuracy } = model.evaluate(test.x, test.y);
+   * const { loss, accuracy, f1, confusionMatrix } = model.evaluate(test.x, test.y);
    */
   evaluate(x: unknown, y?: unknown): Evaluation {
     const where = 'evaluate';
@@ -329,19 +368,42 @@ export class Model implements FitHost {
     const data = isDataset(x) ? x : { x, y };
     const { features, targets } = prepare(where, this.spec, this.encode(data.x), data.y);
     const rows = stage(net, features, targets);
-    return score(net, this.spec, rows, metricFor(this.spec, targets.kind));
+    return fullScore(net, this.spec, rows, metricFor(this.spec, targets.kind));
   }
 
   /**
    * The model as plain JSON (versioned format, weights as base64 float32), for `loadModel`.
-   * `JSON.stringify(model)` gives the same.
+   * `JSON.stringify(model)` gives the same. The optimizer's state, the shuffle stream's position
+   * and the schedule's and early stopping's progress are saved too, so a loaded model trains on
+   * exactly as this one would; `{ optimizer: false }` leaves the optimizer state out (a smaller
+   * file; that model restarts its moments).
    *
    * @example
    * localStorage.setItem('model', JSON.stringify(model));
    * const again = await loadModel(localStorage.getItem('model')!);
    */
-  toJSON(): ModelJSON {
-    return modelToJSON(this);
+  toJSON(options?: SaveOptions): ModelJSON {
+    // JSON.stringify passes the property name (a string) as the argument
+    if (options !== undefined && (typeof options !== 'object' || options === null)) return modelToJSON(this);
+    if (options !== undefined) checkKeys('model.toJSON: options', options, ['optimizer']);
+    return modelToJSON(this, options);
+  }
+
+  /**
+   * The layers as a text table like Keras's `model.summary()` (layer, kind, activation, output
+   * shape, parameters, totals), or with `{ json: true }` the same as data.
+   *
+   * @example
+   * console.log(model.summary());
+   * model.summary({ json: true }).totalParameters; // 67
+   */
+  summary(options: { json: true }): Summary;
+  summary(options?: { json?: false }): string;
+  summary(options: { json?: boolean } = {}): string | Summary {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`model.summary: options must be an object { json }; got ${options === null ? 'null' : typeof options}`);
+    checkKeys('model.summary: options', options, ['json']);
+    const summary = summarize(this.spec);
+    return options.json ? summary : summaryText(summary);
   }
 
   /** Drops the model's memory early; any later call throws. */
@@ -382,15 +444,22 @@ function isNumericInput(x: unknown): boolean {
  *   seed: 42,
  * });
  */
-export async function createModel(spec: ModelSpec, options: CreateOptions = {}): Promise<Model> {
-  const resolved = resolveSpec(spec);
+export async function createModel(spec: ModelSpec | DataModelSpec, options: CreateOptions = {}): Promise<Model> {
+  const { spec: plain, pipeline } = specFromData('createModel', spec);
+  const resolved = resolveSpec(plain);
   if (typeof options !== 'object' || options === null) throw new TypeError(`createModel: options must be an object; got ${options === null ? 'null' : typeof options}`);
   if (options.threads !== undefined) resolved.threads = resolveThreads('createModel: options.threads', options.threads);
   if (options.kernels !== undefined) {
     if (!KERNELS.includes(options.kernels)) throw new TypeError(`createModel: options.kernels must be one of ${KERNELS.map((k) => `'${k}'`).join(', ')}; got ${String(options.kernels)}`);
     resolved.kernels = options.kernels;
   }
-  if (options.instantiate) return new Model(await options.instantiate(), resolved);
-  const runtime = await createRuntime(resolved);
-  return new Model(runtime.kernels, resolved, runtime);
+  let model: Model;
+  if (options.instantiate) {
+    model = new Model(await options.instantiate(), resolved);
+  } else {
+    const runtime = await createRuntime(resolved);
+    model = new Model(runtime.kernels, resolved, runtime);
+  }
+  if (pipeline !== undefined) model.pipeline = pipeline as PipelineLike;
+  return model;
 }

@@ -16,6 +16,7 @@ const H = {
   layers: 0, loss: 1, input: 2, target: 3, scratch: 4, params: 5, grads: 6, paramCount: 7,
   optimizer: 8, state1: 9, state2: 10, step: 11, lr: 12, beta1: 13, beta2: 14, epsilon: 15,
   decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, status: 21, beta1Pow: 22, beta2Pow: 24,
+  sampleWeight: 28, batchWeight: 29, trainOut: 30,
 } as const;
 const LAYER0 = 32;
 const LAYER_WORDS = 16;
@@ -45,8 +46,9 @@ export class Network {
   readonly paramFloats: number;
   readonly blocks: LayerBlock[];
   readonly outputs: number;
-  private readonly state1: number;
-  private readonly state2: number;
+  /** Optimizer state blocks (velocity; Adam's first and second moments), each `paramFloats` floats, or 0. */
+  readonly state1: number;
+  readonly state2: number;
   private readonly fixedEnd: Mark;
 
   /** Rows the batch buffers hold now (0 before the first plan). */
@@ -59,6 +61,9 @@ export class Network {
   order = 0;
   losses = 0;
   correct = 0;
+  /** Per-row training weights (rows floats) and the outputs kept for the epoch's metrics (rows × outputs). */
+  trainWeight = 0;
+  trainOut = 0;
   private trainEnd: Mark;
   /** Evaluation area. */
   evalRows = 0;
@@ -179,6 +184,20 @@ export class Network {
     return (['ok', 'loss', 'gradient', 'tooLarge'] as const)[this.ws.i32[(this.plan >>> 2) + H.status]];
   }
 
+  /** Addresses of the optimizer's state blocks (each `paramFloats` floats), in order. */
+  get stateBlocks(): number[] {
+    return [this.state1, this.state2].filter((address) => address !== 0);
+  }
+
+  /** Adam's running β1ᵗ and β2ᵗ (f64 plan words): the bias correction of the moments' age. */
+  get biasCorrection(): [number, number] {
+    const powers = new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2);
+    return [powers[0], powers[1]];
+  }
+  set biasCorrection(value: [number, number]) {
+    new Float64Array(this.ws.i32.buffer, this.plan + H.beta1Pow * 4, 2).set(value);
+  }
+
   /** Optimizer steps taken so far. */
   get step(): number {
     return this.ws.i32[(this.plan >>> 2) + H.step];
@@ -211,7 +230,7 @@ export class Network {
     }
     // every thread packs GEMM operands into scratch of its own
     const stride = Math.ceil(scratch / 64) * 64;
-    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads);
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads, want * 4);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
     spec.layers.forEach((_, i) => {
@@ -222,6 +241,7 @@ export class Network {
     this.setWord(H.input, at[2 * n]);
     this.setWord(H.target, at[2 * n + 1]);
     this.setWord(H.scratch, at[2 * n + 2]);
+    this.setWord(H.batchWeight, at[2 * n + 3]);
     if (this.board) k.parallel_setup(this.board, this.threads, at[2 * n + 2], stride);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;
@@ -235,10 +255,20 @@ export class Network {
     if (rows <= this.trainRows && batches <= this.trainRows) return;
     const { spec } = this;
     const perBatch = Math.max(batches, rows) * 4;
-    const [x, y, order, losses, correct] = this.ws.layout(this.batchEnd,
-      [rows * spec.inputs * 4, rows * this.outputs * 4, rows * 4, perBatch, perBatch], `${rows} training rows`);
-    Object.assign(this, { trainX: x, trainY: y, order, losses, correct, trainRows: rows, evalRows: 0 });
+    const [x, y, order, losses, correct, weight, out] = this.ws.layout(this.batchEnd,
+      [rows * spec.inputs * 4, rows * this.outputs * 4, rows * 4, perBatch, perBatch, rows * 4, rows * this.outputs * 4], `${rows} training rows`);
+    Object.assign(this, { trainX: x, trainY: y, order, losses, correct, trainWeight: weight, trainOut: out, trainRows: rows, evalRows: 0 });
+    this.useTrainingExtras(false, false);
     this.trainEnd = this.ws.mark();
+  }
+
+  /**
+   * Whether the driver weighs rows by the weights at `trainWeight` (written by the caller) and
+   * keeps each training row's outputs at `trainOut` (for per-epoch metrics).
+   */
+  useTrainingExtras(weights: boolean, outputs: boolean): void {
+    this.setWord(H.sampleWeight, weights ? this.trainWeight : 0);
+    this.setWord(H.trainOut, outputs ? this.trainOut : 0);
   }
 
   /** Makes the evaluation area hold `rows` rows. */

@@ -122,16 +122,26 @@ describe('bad data in CSV (the issue\'s list)', () => {
   });
 
   it('12. too many categories: probably an ID column', () => {
-    const rows = Array.from({ length: 60 }, (_, i) => `user-${i},${i % 7},${i % 2 ? 'a' : 'b'}`).join('\n');
-    const error = thrown(RangeError, () => parseCSV(`id,visits,label\n${rows}\n`));
-    expect(error.message).toBe(
-      'parseCSV: row 52, column 1 ("id"): value "user-50" is distinct value number 51 of this categorical column (options.maxCategories is 50); ' +
-        'a column with this many categories is probably an ID or free-text column: leave it out with options.ignore: ["id"], or raise options.maxCategories',
+    // Nearly all distinct: refused as an ID column before the category count matters.
+    const ids = Array.from({ length: 60 }, (_, i) => `user-${i},${i % 7},${i % 2 ? 'a' : 'b'}`).join('\n');
+    const id = thrown(RangeError, () => parseCSV(`id,visits,label\n${ids}\n`));
+    expect(id.message).toBe(
+      'parseCSV: column 1 ("id") is a text column whose values are all distinct (60 different in 60 rows): it names rows ' +
+        '(an ID, a name, free text) and would become 60 one-hot features that cannot generalise; leave it out with options.ignore: ["id"], ' +
+        'or keep it with options.categorical: ["id"]',
     );
-    expect(error).toMatchObject({ row: 52, column: 1, columnName: 'id', value: 'user-50' });
-    // The two suggested ways out work.
-    expect(parseCSV(`id,visits,label\n${rows}\n`, { ignore: ['id'] }).features).toEqual(['visits']);
-    expect(parseCSV(`id,visits,label\n${rows}\n`, { maxCategories: 60 }).x.cols).toBe(61);
+    expect(id).toMatchObject({ column: 1, columnName: 'id' });
+    expect(parseCSV(`id,visits,label\n${ids}\n`, { ignore: ['id'] }).features).toEqual(['visits']);
+    expect(parseCSV(`id,visits,label\n${ids}\n`, { maxCategories: 60, categorical: ['id'] }).x.cols).toBe(61);
+    // Many repeated categories: over maxCategories.
+    const rows = Array.from({ length: 120 }, (_, i) => `city-${i % 55},${i % 7},${i % 2 ? 'a' : 'b'}`).join('\n');
+    const error = thrown(RangeError, () => parseCSV(`city,visits,label\n${rows}\n`));
+    expect(error.message).toBe(
+      'parseCSV: row 52, column 1 ("city"): value "city-50" is distinct value number 51 of this categorical column (options.maxCategories is 50); ' +
+        'a column with this many categories is probably an ID or free-text column: leave it out with options.ignore: ["city"], or raise options.maxCategories',
+    );
+    expect(error).toMatchObject({ row: 52, column: 1, columnName: 'city', value: 'city-50' });
+    expect(parseCSV(`city,visits,label\n${rows}\n`, { maxCategories: 60 }).x.cols).toBe(56);
     expect(thrown(RangeError, () => parseCSV('c,label\na,x\nb,y\nc,x\n', { maxCategories: 2 })).message).toMatch(/options.maxCategories is 2/);
   });
 });
@@ -170,7 +180,7 @@ describe('bad data: neighbours of the list', () => {
   });
 
   it('unknown option names (typos) and bad option values', () => {
-    expect(thrown(TypeError, () => parseCSV('a,b\n1,x\n2,y\n', { traget: 'b' } as never)).message).toMatch(/^parseCSV: options.traget: unknown option; expected one of target, features/);
+    expect(thrown(TypeError, () => parseCSV('a,b\n1,x\n2,y\n', { traget: 'b' } as never)).message).toMatch(/^parseCSV: options: unknown option 'traget' \(did you mean 'target'\?\); known options: target, features/);
     expect(thrown(TypeError, () => parseCSV('a,b\n1,x\n2,y\n', { missing: 'zero' } as never)).message).toBe(
       "parseCSV: options.missing: expected 'error', 'drop' or 'mean', got \"zero\"",
     );

@@ -34,7 +34,7 @@ describe('bundled data sets', () => {
   it('digits: 1,797 × 64 with values 0–16, classes 0–9 decoded as numbers', async () => {
     const digits = await datasets.digits();
     expect([digits.x.rows, digits.x.cols]).toEqual([1797, 64]);
-    expect(digits.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(digits.classes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(classCounts(digits.y as Int32Array, 10)).toEqual([178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
     expect(Math.max(...digits.x.data)).toBe(16);
     expect(Math.min(...digits.x.data)).toBe(0);
@@ -79,7 +79,7 @@ describe('datasets.mnist', () => {
   it.runIf(mnistInstalled)('loads 10,000 real 28×28 digits in 0–1, interleaved by class', async () => {
     const mnist = await datasets.mnist();
     expect([mnist.x.rows, mnist.x.cols]).toEqual([10000, 784]);
-    expect(mnist.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(mnist.classes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(Array.from((mnist.y as Int32Array).subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     const counts = classCounts(mnist.y as Int32Array, 10);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(10000);
@@ -130,7 +130,10 @@ describe('loadCSV sources', () => {
   it('loadCSVFile reads a path in Node and names the function in errors', async () => {
     const iris = await loadCSVFile(join(root, 'data/iris.csv'), { target: 'species' });
     expect(iris.classes).toEqual(['setosa', 'versicolor', 'virginica']);
-    await expect(loadCSVFile(join(root, 'data/missing.csv'))).rejects.toThrow(/ENOENT/);
+    const missing = join(root, 'data/missing.csv');
+    await expect(loadCSVFile(missing)).rejects.toThrow(`loadCSVFile: path: no file at ${JSON.stringify(missing)}`);
+    await expect(loadCSVFile(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(loadCSVFile(join(root, 'data'))).rejects.toThrow(/^loadCSVFile: path: ".*data" is a directory, not a CSV file$/);
     await expect(loadCSVFile(join(root, 'data/iris.csv'), { target: 'kind' })).rejects.toThrow(/^loadCSVFile: options.target: no column named "kind"/);
   });
 });

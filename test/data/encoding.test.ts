@@ -80,7 +80,7 @@ describe('targets: task detection and class order', () => {
 
   it('few integers → classification with numeric labels sorted numerically', () => {
     const data = parseCSV('x,digit\n1,10\n2,9\n3,2\n4,10\n');
-    expect(data.classes).toEqual(['2', '9', '10']);
+    expect(data.classes).toEqual([2, 9, 10]);
     expect(data.pipeline.decode(2)).toBe(10);
   });
 
@@ -94,7 +94,7 @@ describe('targets: task detection and class order', () => {
 
   it('"1.0" and "1" are the same class', () => {
     const data = parseCSV('x,y\n1,1.0\n2,1\n3,2\n');
-    expect(data.classes).toEqual(['1', '2']);
+    expect(data.classes).toEqual([1, 2]);
   });
 });
 
@@ -125,16 +125,26 @@ describe('missing values', () => {
 });
 
 describe('fromObjects and fromArrays', () => {
-  it('fromObjects takes keys in order of first appearance; absent keys are missing', () => {
-    const data = fromObjects([{ a: 1, label: 'x' }, { label: 'y', a: 2, b: 'k' }, { a: 3, label: 'x', b: 'k' }], { target: 'label', missing: 'mean' });
+  it('fromObjects takes own keys in order of first appearance; an absent key is an error, a null one is missing', () => {
+    const data = fromObjects([{ a: 1, label: 'x', b: null }, { label: 'y', a: 2, b: 'k' }, { a: 3, label: 'x', b: 'k' }], { target: 'label', missing: 'mean' });
     expect(data.pipeline.columns).toEqual(['a', 'b']);
     expect(rowsOf(data.x)).toEqual([[1, 1], [2, 1], [3, 1]]);
+    const error = (() => {
+      try {
+        fromObjects([{ a: 1, label: 'x' }, { label: 'y', a: 2, b: 'k' }], { target: 'label', missing: 'mean' });
+      } catch (caught) {
+        return caught as Error & { row: number; columnName: string };
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toMatch(/^fromObjects: row 1 \(index 0\) has no key "b" \(its keys are "a", "label"\)/);
+    expect(error).toMatchObject({ row: 1, columnName: 'b' });
   });
 
   it('fromArrays: number[][] with labels, names, Matrix input, regression matrices', () => {
     const xor = fromArrays([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0]);
     expect(xor.task).toBe('classification');
-    expect(xor.classes).toEqual(['0', '1']);
+    expect(xor.classes).toEqual([0, 1]);
     expect(xor.features).toEqual(['column1', 'column2']);
     const named = fromArrays({ rows: 2, cols: 2, data: new Float32Array([1, 2, 3, 4]) }, ['cat', 'dog'], { features: ['w', 'h'], target: 'animal' });
     expect(named.features).toEqual(['w', 'h']);

@@ -46,4 +46,30 @@ describe('allocation', () => {
     expect(calls.get('all_finite')).toBe(1);
     expect(model.memoryBytes).toBe(bytes);
   });
+
+  it('with weights, metrics, a schedule, plateau and early stopping the loop still grows no memory', async () => {
+    const calls = new Map<string, number>();
+    const model = await createModel({
+      inputs: 8, layers: [{ units: 16, activation: 'relu' }, { units: 4, activation: 'softmax' }],
+      optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1,
+    }, { instantiate: counted(calls) });
+    const x = new Float32Array(randomArray(2000 * 8, 5));
+    const y = Int32Array.from({ length: 2000 }, (_, i) => i % 4);
+    const options = {
+      batchSize: 2, yieldEvery: 1e9, validationSplit: 0.1, metrics: ['precision', 'f1'] as const,
+      sampleWeight: Float32Array.from({ length: 2000 }, (_, i) => 1 + (i % 3)), classWeight: [1, 2, 1, 0.5],
+      schedule: { type: 'cosine', epochs: 20 } as const, reduceLROnPlateau: { monitor: 'valF1', patience: 1 },
+      earlyStopping: { monitor: 'valLoss', patience: 100, restoreBestWeights: true },
+    };
+    model.fitSync(x, y, { ...options, epochs: 1, metrics: [...options.metrics] });
+    const bytes = model.memoryBytes;
+    calls.clear();
+    model.fitSync(x, y, { ...options, epochs: 3, metrics: [...options.metrics] });
+    expect(model.steps).toBe(4 * 900);
+    expect(model.memoryBytes).toBe(bytes);
+    // a timing run and one run of the rest of the first epoch, then one run per epoch; per epoch
+    // the validation pass (predict, loss, hits)
+    expect(calls.get('network_train_batches')).toBe(4);
+    expect([...calls.keys()].sort()).toEqual(['all_finite', 'count_correct', 'network_predict', 'network_train_batches', 'softmax_cross_entropy_loss']);
+  });
 });

@@ -72,6 +72,7 @@ describe('the npm package in Node', () => {
     expect(out.epochs).toBe(100);
     expect(out.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(out.reloadedAccuracy).toBe(out.accuracy);
+    expect(out.interopAccuracy).toEqual([out.accuracy, out.accuracy, out.accuracy]);
     expect(out.label).toBe('setosa');
     console.log(`ESM consumer: iris held-out accuracy ${out.accuracy.toFixed(3)}`);
   });
@@ -85,6 +86,8 @@ describe('the npm package in Node', () => {
     expect(out.bundledRows).toBe(150);
     expect(out.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(out.reloadedAccuracy).toBe(out.accuracy);
+    expect(out.interopAccuracy).toEqual([out.accuracy, out.accuracy]);
+    expect(out.resolvedOnnx).toMatch(/node_modules\/neuronine\/dist\/onnx\.cjs$/);
     expect(out.label).toBe('setosa');
     console.log(`CJS consumer: iris held-out accuracy ${out.accuracy.toFixed(3)}`);
   });

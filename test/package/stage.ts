@@ -29,7 +29,7 @@ function* walk(dir: string): Generator<string> {
 function inputsHash(): string {
   const hash = createHash('sha256');
   const files = [...walk(join(root, 'src')), join(root, 'build/neuronine.wasm'), join(root, 'tsconfig.json'),
-    join(root, 'tsconfig.build.json'), join(root, 'scripts/build-package.mjs'), ...EXTRA.map((f) => join(root, f))]
+    join(root, 'tsconfig.build.json'), join(root, 'scripts/build-package.mjs'), join(root, 'scripts/build-cli.mjs'), ...EXTRA.map((f) => join(root, f))]
     .filter((f) => existsSync(f)).sort();
   for (const file of files) hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 16);

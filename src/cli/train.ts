@@ -1,0 +1,244 @@
+/**
+ * `neuronine train <data.csv>`: CSV → data set (loadCSV rules) → seeded split (stratified for
+ * classification) with the scaler fitted on the training rows → an MLP (hidden layers as given,
+ * softmax + cross-entropy for classification, linear + MSE for regression) → fit with a progress
+ * display → held-out metrics → the model with its pipeline saved to `-o`. Ctrl-C aborts fit
+ * after the current batch (an AbortSignal) and the model trained so far is still measured and
+ * saved; the exit code is then 130.
+ */
+import { createModel, parseCSV, parseCSVTable, scale as scaleData, trainTestSplit, type Dataset, type EpochLogs, type History, type ModelSpec } from '../index.js';
+import {
+  choiceFlag, CLIError, didYouMean, integerFlag, listFlag, numberFlag, parseCommand, positionals, UsageError, type CommandSpec,
+} from './args.js';
+import { checkOutputPath, readText, reporter, writeOutput, writeStdout } from './io.js';
+import { measure, type Metrics } from './metrics.js';
+import { TrainingProgress, grouped } from './progress.js';
+import { metricLines } from './report.js';
+
+/** Hidden-layer activations offered by --activation (softmax only makes sense as an output). */
+export const HIDDEN_ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
+export const SCALERS = ['standard', 'minmax', 'none'] as const;
+
+export const TRAIN: CommandSpec = {
+  name: 'train',
+  summary: 'Train a network on a CSV file, print held-out metrics and save the model with its data pipeline.',
+  positionals: [{ name: 'data.csv', description: "CSV with a header row ('-' reads stdin)" }],
+  options: [
+    { name: 'target', short: 't', value: '<column>', default: 'the last column', description: 'column to predict' },
+    { name: 'layers', short: 'l', value: '<units,...>', default: '64,32', description: "hidden layer sizes ('' for none)" },
+    { name: 'activation', short: 'a', value: '<name>', default: 'relu', description: `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}` },
+    { name: 'epochs', short: 'e', value: '<n>', default: '50', description: 'passes over the training rows' },
+    { name: 'batch-size', short: 'b', value: '<n>', default: '32', description: 'rows per gradient step' },
+    { name: 'optimizer', value: '<name>', default: 'adam', description: OPTIMIZERS.join(', ') },
+    { name: 'lr', value: '<rate>', default: '0.001', description: 'learning rate' },
+    { name: 'test-size', value: '<share>', default: '0.2', description: 'held-out share (0–1) or row count; 0 holds out nothing' },
+    { name: 'seed', short: 's', value: '<n>', default: 'random, printed', description: 'seed of the split, the weights and the shuffles' },
+    { name: 'scale', value: '<kind>', default: 'standard', description: `feature scaling fitted on the training rows: ${SCALERS.join(', ')}` },
+    { name: 'early-stopping', value: '<patience>', description: 'stop when the validation loss has not improved for this many epochs; keep the best weights' },
+    { name: 'validation-split', value: '<share>', default: '0.1 with --early-stopping, else 0', description: 'share of the training rows watched for validation' },
+    { name: 'ignore', value: '<columns>', description: 'comma-separated columns to leave out (IDs, free text)' },
+    { name: 'categorical', value: '<columns>', description: 'numeric columns to one-hot encode (codes)' },
+    { name: 'missing', value: '<rule>', default: 'error', description: 'missing cells: error, drop (the row), mean (fill)' },
+    { name: 'task', value: '<task>', default: 'from the target', description: 'classification or regression' },
+    { name: 'output', short: 'o', value: '<model.json>', description: "save the model here ('-' for stdout)" },
+    { name: 'json', description: 'print the results as one JSON object on stdout' },
+    { name: 'quiet', short: 'q', description: 'print nothing but errors (and --json)' },
+  ],
+  examples: [
+    'neuronine train iris.csv --target species -o iris-model.json',
+    'neuronine train houses.csv -t price --layers 128,64 --epochs 200 --lr 0.003 --early-stopping 10 -o price.json',
+    'neuronine train titanic.csv -t survived --ignore name,ticket --missing mean --seed 1 --json > result.json',
+    'cat data.csv | neuronine train - -t label -o - > model.json',
+  ],
+  notes: [
+    'Classification when the target holds text or at most 20 distinct integers, else regression (--task overrides).\n'
+    + 'Classification: softmax output and cross-entropy; prints accuracy, precision, recall, F1 (macro) and the confusion matrix.\n'
+    + 'Regression: linear output and mean squared error; prints MAE, RMSE and R². Scale large targets yourself (or raise --lr).\n'
+    + 'Ctrl-C stops training after the current batch; the model so far is still measured and saved (exit code 130).',
+  ],
+};
+
+export interface TrainResult {
+  command: 'train';
+  data: string;
+  target: string;
+  task: 'classification' | 'regression';
+  classes?: (string | number)[];
+  features: string[];
+  rows: { train: number; validation: number; test: number };
+  seed: number;
+  layers: string;
+  parameters: number;
+  history: History & { bestEpoch?: number };
+  seconds: number;
+  metrics?: Metrics;
+  output: string | null;
+  interrupted: boolean;
+}
+
+/** Parses `--layers 64,32` (`''` or `none` for no hidden layer). */
+export function parseLayers(text: string | boolean | undefined): number[] {
+  if (text === undefined) return [64, 32];
+  const value = String(text).trim();
+  if (value === '' || value === 'none') return [];
+  const sizes = value.split(',').map((s) => s.trim());
+  for (const size of sizes) {
+    if (!/^\d+$/.test(size) || Number(size) < 1 || Number(size) > 65_536) {
+      throw new UsageError(`--layers needs comma-separated layer sizes (positive integers), such as 64,32; got '${value}' ('${size}' is not a size)`);
+    }
+  }
+  return sizes.map(Number);
+}
+
+export async function train(argv: string[]): Promise<number> {
+  const parsed = parseCommand(TRAIN, argv);
+  const [path] = positionals(TRAIN, parsed);
+  const v = parsed.values;
+  const layers = parseLayers(v.layers);
+  const activation = choiceFlag('activation', v.activation, 'relu', HIDDEN_ACTIVATIONS);
+  const epochs = integerFlag('epochs', v.epochs, 50, 1, 1_000_000);
+  const batchSize = integerFlag('batch-size', v['batch-size'], 32, 1, 1 << 20);
+  const optimizer = choiceFlag('optimizer', v.optimizer, 'adam', OPTIMIZERS);
+  const learningRate = numberFlag('lr', v.lr, 0.001, (x) => x > 0, 'a number greater than 0');
+  const testSize = numberFlag('test-size', v['test-size'], 0.2, (x) => x === 0 || (x > 0 && x < 1) || Number.isInteger(x), 'a share between 0 and 1, or a whole number of rows');
+  const seed = integerFlag('seed', v.seed, Math.floor(Math.random() * 2 ** 31), 0, 2 ** 32 - 1);
+  const scale = choiceFlag('scale', v.scale, 'standard', SCALERS);
+  const patience = v['early-stopping'] === undefined ? undefined : integerFlag('early-stopping', v['early-stopping'], 0, 0);
+  const validationSplit = numberFlag('validation-split', v['validation-split'], patience === undefined ? 0 : 0.1, (x) => x >= 0 && x < 1, 'a share from 0 up to (not including) 1');
+  if (patience !== undefined && validationSplit === 0) throw new UsageError('--early-stopping watches the validation loss; give --validation-split a share above 0');
+  const missing = choiceFlag('missing', v.missing, 'error', ['error', 'drop', 'mean'] as const);
+  const task = v.task === undefined ? undefined : choiceFlag('task', v.task, 'classification', ['classification', 'regression'] as const);
+  const ignore = listFlag('ignore', v.ignore);
+  const categorical = listFlag('categorical', v.categorical);
+  const output = v.output as string | undefined;
+  const json = v.json === true;
+  if (output === '-' && json) throw new UsageError("-o - and --json both want stdout; save the model to a file or drop --json");
+  const report = reporter({ dataOnStdout: output === '-', json, quiet: v.quiet === true });
+  checkOutputPath(output, 'output');
+
+  // read the data; check column names here to suggest the closest one
+  const text = await readText(path, 'data');
+  const source = path === '-' ? 'stdin' : path;
+  let columns: string[];
+  try {
+    columns = parseCSVTable(text).columns;
+  } catch (error) {
+    throw new CLIError(`${source}: ${(error as Error).message}`);
+  }
+  const target = v.target as string | undefined;
+  for (const [flag, names] of [['target', target === undefined ? [] : [target]], ['ignore', ignore ?? []], ['categorical', categorical ?? []]] as const) {
+    for (const name of names) {
+      if (!columns.includes(name)) {
+        throw new CLIError(`--${flag}: ${source} has no column '${name}'${didYouMean(name, columns, (c) => `'${c}'`)} (columns: ${columns.join(', ')})`);
+      }
+    }
+  }
+  let data: Dataset;
+  try {
+    data = parseCSV(text, {
+      target: target ?? -1, missing, ...(ignore ? { ignore } : {}), ...(categorical ? { categorical } : {}), ...(task ? { task } : {}),
+    });
+  } catch (error) {
+    throw new CLIError(`${source}: ${(error as Error).message}`);
+  }
+
+  // split: stratified for classification (a class with a single row cannot be: then a plain split)
+  const classification = data.task === 'classification';
+  let train = data, test: Dataset | undefined;
+  if (testSize > 0) {
+    if (testSize >= data.rows) throw new UsageError(`--test-size ${testSize} leaves no training rows (${source} has ${data.rows})`);
+    const split = (stratify: boolean) => trainTestSplit(data, { testSize, seed, stratify, scale });
+    try {
+      ({ train, test } = split(classification));
+    } catch (error) {
+      if (!classification || !(error instanceof RangeError) || !/single row/.test(error.message)) throw error;
+      report.line(`note: ${error.message.replace(/^trainTestSplit: /, '')}; splitting without stratification`);
+      ({ train, test } = split(false));
+    }
+  } else if (scale !== 'none') {
+    ({ train } = scaleData(data, undefined, { kind: scale }));
+  }
+
+  const outputs = classification ? data.classes!.length : (data.y as { cols: number }).cols;
+  const spec: ModelSpec = {
+    inputs: train.x.cols,
+    layers: [
+      ...layers.map((units) => ({ units, activation })),
+      classification ? { units: outputs, activation: 'softmax' as const } : { units: outputs, activation: 'linear' as const },
+    ],
+    loss: classification ? 'crossEntropy' : 'mse',
+    optimizer: { type: optimizer, learningRate },
+    seed,
+  };
+  const model = await createModel(spec);
+  const shape = [train.x.cols, ...layers, outputs].join('-');
+  const trainRows = train.rows - Math.floor(train.rows * validationSplit);
+  report.line(`${source}: ${data.rows} rows, ${data.features.length} features, target '${data.target}' (${classification ? `classification, ${outputs} classes` : 'regression'})`);
+  report.line(`split: ${trainRows} training, ${train.rows - trainRows} validation, ${test?.rows ?? 0} held-out rows; seed ${seed}`);
+  report.line(`model: ${shape}, ${activation} hidden, ${classification ? 'softmax + cross-entropy' : 'linear + MSE'}, ${optimizer} lr ${learningRate}; ${grouped(model.parameterCount)} parameters`);
+
+  const progress = new TrainingProgress({
+    epochs, rows: trainRows, batchSize, reporter: report, enabled: !report.quiet,
+  });
+  // STOPGAP until issue 9's `earlyStopping` fit option lands: best validation loss, patience, best weights restored
+  let best = { loss: Infinity, epoch: -1, weights: undefined as ReturnType<typeof model.getWeights> | undefined };
+  const earlyStop = (epoch: number, logs: EpochLogs): boolean => {
+    if (patience === undefined || logs.valLoss === undefined) return true;
+    if (logs.valLoss < best.loss) best = { loss: logs.valLoss, epoch, weights: model.getWeights() };
+    return epoch - best.epoch <= patience;
+  };
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    progress.note('stopping after the current batch (Ctrl-C again to quit at once, saving nothing)');
+  };
+  process.on('SIGINT', onInterrupt);
+  const started = performance.now();
+  let history: TrainResult['history'];
+  try {
+    history = await model.fit(train, {
+      epochs, batchSize, signal: controller.signal,
+      ...(validationSplit > 0 ? { validationSplit } : {}),
+      onBatchEnd: progress.onBatchEnd,
+      onEpochEnd: (epoch, logs) => {
+        progress.onEpochEnd(epoch, logs);
+        return earlyStop(epoch, logs);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    progress.finish();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const interrupted = history.stopReason === 'aborted';
+  if (patience !== undefined && best.weights) {
+    model.setWeights(best.weights);
+    history = { ...history, bestEpoch: best.epoch };
+    if (history.stopReason === 'callback') report.line(`early stopping after epoch ${history.epochs}: no better validation loss for ${patience} epochs; keeping epoch ${best.epoch + 1}'s weights`);
+  }
+  if (interrupted) report.line(`interrupted after ${history.epochs} complete epoch${history.epochs === 1 ? '' : 's'}`);
+  report.line(`trained ${history.epochs} epoch${history.epochs === 1 ? '' : 's'} in ${seconds.toFixed(2)} s`);
+
+  const metrics = test ? measure(model, test.x, test.y) : undefined;
+  if (metrics && test) for (const line of metricLines(`held-out (${test.rows} rows)`, metrics, data.classes)) report.line(line);
+
+  if (output !== undefined) {
+    writeOutput(output, `${JSON.stringify(model)}\n`, 'output');
+    if (output !== '-') report.line(`saved ${output}`);
+  }
+  if (json) {
+    const result: TrainResult = {
+      command: 'train', data: source, target: data.target, task: data.task, ...(data.classes ? { classes: data.classes } : {}),
+      features: data.features, rows: { train: trainRows, validation: train.rows - trainRows, test: test?.rows ?? 0 },
+      seed, layers: shape, parameters: model.parameterCount, history, seconds, ...(metrics ? { metrics } : {}),
+      output: output ?? null, interrupted,
+    };
+    writeStdout(`${JSON.stringify(result, null, 2)}\n`);
+  }
+  return interrupted ? 130 : 0;
+}
