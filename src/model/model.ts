@@ -8,7 +8,7 @@
  */
 import type { Matrix } from '../types.js';
 import type { KernelExports } from '../runtime/abi.js';
-import type { KernelFactory } from '../runtime/module.js';
+import { createMemory, type KernelFactory } from '../runtime/module.js';
 import { createRuntime, type ModelRuntime } from '../runtime/runtime.js';
 import type { WorkerPool } from '../runtime/threads.js';
 import { createRng, type Rng } from '../data/random.js';
@@ -43,7 +43,11 @@ export interface CreateOptions {
   threads?: number | 'auto';
   /** Overrides the spec's `kernels` (a saved model does not keep it). */
   kernels?: KernelsName;
-  /** Supplies the kernel instance, on one thread (tests use it to run on the debug build). @internal */
+  /**
+   * Instantiates the kernel module yourself (e.g. dist/neuronine.wasm compiled by streaming):
+   * called with the imports (`{ env: { memory } }`, a fresh memory) and returns the instance or
+   * its exports. The model then runs on one thread. Default: the embedded module.
+   */
   instantiate?: KernelFactory;
 }
 
@@ -455,7 +459,11 @@ export async function createModel(spec: ModelSpec | DataModelSpec, options: Crea
   }
   let model: Model;
   if (options.instantiate) {
-    model = new Model(await options.instantiate(), resolved);
+    if (typeof options.instantiate !== 'function') throw new TypeError(`createModel: options.instantiate must be a function; got ${typeof options.instantiate}`);
+    const memory = createMemory(false);
+    const made = await options.instantiate({ env: { memory } }) as { exports?: object; memory?: unknown };
+    const exports = (made instanceof WebAssembly.Instance ? made.exports : made) as KernelExports;
+    model = new Model({ ...exports, memory: exports.memory ?? memory }, resolved);
   } else {
     const runtime = await createRuntime(resolved);
     model = new Model(runtime.kernels, resolved, runtime);

@@ -17,8 +17,12 @@
 import { wasmBase64 } from './wasm-binary.js';
 import type { KernelExports, KernelMemory } from './abi.js';
 
-/** Produces a fresh instance of the kernel module; models call it once each. */
-export type KernelFactory = () => Promise<KernelExports> | KernelExports;
+/**
+ * Instantiates the kernel module with the given imports (`{ env: { memory } }`): returns the
+ * instance or its exports; models call it once each.
+ */
+export type KernelFactory = (imports: { env: { memory: WebAssembly.Memory } }) =>
+  Promise<WebAssembly.Instance | KernelExports> | WebAssembly.Instance | KernelExports;
 
 /** The kernel builds: `portable` gives the same bits in every engine, `relaxed` fuses multiply-adds. */
 export type KernelBuild = 'portable' | 'relaxed';

@@ -41,7 +41,7 @@ const SHAPES: { name: string; spec: Spec; batch: number; rows: number }[] = [
 describe('threads', () => {
   it.each(SHAPES)('trains $name to the same bits on 1, 2 and 3 threads, workers taking part', async ({ spec, batch, rows }) => {
     const classes = (spec.layers[spec.layers.length - 1] as { units: number }).units;
-    const { x, y } = data(rows, spec.inputs, classes, 3);
+    const { x, y } = data(rows, spec.inputs!, classes, 3);
     const target = spec.loss === 'mse' ? Array.from({ length: rows }, (_, r) => Array.from({ length: classes }, (_, c) => Math.sin(r + c))) : y;
     const results: { weights: ReturnType<Model['getWeights']>; predictions: Float32Array; losses: number[] }[] = [];
     for (const threads of [1, 2, 3]) {
