@@ -28,6 +28,8 @@ export interface OptionSpec {
 
 export interface CommandSpec {
   name: string;
+  /** A few words for the list of commands in `neuronine --help`. */
+  brief: string;
   summary: string;
   /** Positional arguments, in order; `?` at the end of a name makes it optional. */
   positionals: { name: string; description: string }[];

@@ -12,6 +12,7 @@ import { grouped } from './progress.js';
 
 export const BENCH: CommandSpec = {
   name: 'bench',
+  brief: "this machine's training and prediction speed",
   summary: "Measure this machine: training samples/s and prediction rows/s on the standard shapes (784-128-10 at batch 64 and 256, 784-512-256-10 at batch 128, 4-16-3 at batch 16; predict 784-128-10), single thread, synthetic data.",
   positionals: [],
   options: [

@@ -12,6 +12,7 @@ import { TrainingProgress } from './progress.js';
 
 const DIGITS: CommandSpec = {
   name: 'start',
+  brief: 'train on the bundled digits',
   summary: 'Train a 64-64-10 network on half of the bundled digits and report the accuracy on the other half.',
   positionals: [],
   options: [

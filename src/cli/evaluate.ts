@@ -4,13 +4,13 @@
  */
 import { parseCommand, positionals, type CommandSpec } from './args.js';
 import { readText, reporter, writeStdout } from './io.js';
-import { measure } from './metrics.js';
 import { encodeRows, pipelineOf, readModel } from './model-file.js';
 import { metricLines } from './report.js';
 
 export const EVALUATE: CommandSpec = {
   name: 'evaluate',
-  summary: "Measure a saved model on labelled rows: loss and accuracy, precision, recall, F1 and the confusion matrix (classification) or MAE, RMSE and R² (regression).",
+  brief: 'metrics of a saved model on labelled rows',
+  summary: "Measure a saved model on labelled rows: loss and accuracy, precision, recall, F1 (and ROC AUC for two classes) and the confusion matrix (classification) or MAE, RMSE and R² (regression).",
   positionals: [
     { name: 'model.json', description: "a model saved by 'neuronine train -o' (or model.toJSON())" },
     { name: 'data.csv', description: "CSV with the model's input columns and its target column ('-' reads stdin)" },
@@ -35,7 +35,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   const pipeline = pipelineOf(model, modelPath);
   const source = dataPath === '-' ? 'stdin' : dataPath;
   const rows = encodeRows(pipeline, await readText(dataPath, 'data'), source, true);
-  const metrics = measure(model, rows.x, rows.y!);
+  const metrics = model.evaluate(rows.x, rows.y!);
   const classes = pipeline.classes;
   if (json) {
     writeStdout(`${JSON.stringify({ command: 'evaluate', model: modelPath, data: source, task: pipeline.task, ...(classes ? { classes } : {}), rows: rows.x.rows, metrics }, null, 2)}\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `neuronine` command: dispatches to train, evaluate, predict, summary and bench, and turns
+ * The `neuronine` command: dispatches to train, evaluate, predict, summary, export and bench, and turns
  * what they throw into one line on stderr and an exit code — 0 done, 1 failed (a missing file,
  * bad data, a model from another program: the library's message, which names the row and
  * column), 2 wrong usage (unknown command or flag, a bad flag value), 130 stopped by Ctrl-C
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { commandHelp, didYouMean, UsageError, type CommandSpec } from './args.js';
 import { bench, BENCH } from './bench.js';
 import { evaluate, EVALUATE } from './evaluate.js';
+import { exportModel, EXPORT } from './export.js';
 import { writeStderr, writeStdout } from './io.js';
 import { predict, PREDICT } from './predict.js';
 import { summary, SUMMARY } from './summary.js';
@@ -22,7 +23,7 @@ import { train, TRAIN } from './train.js';
 
 type Run = (argv: string[]) => Promise<number>;
 
-const COMMANDS: [CommandSpec, Run][] = [[TRAIN, train], [EVALUATE, evaluate], [PREDICT, predict], [SUMMARY, summary], [BENCH, bench]];
+const COMMANDS: [CommandSpec, Run][] = [[TRAIN, train], [EVALUATE, evaluate], [PREDICT, predict], [SUMMARY, summary], [EXPORT, exportModel], [BENCH, bench]];
 
 /** The package's version, from the package.json above this file (src/cli or dist). */
 function version(): string {
@@ -44,7 +45,7 @@ function generalHelp(): string {
     'Usage: neuronine <command> [arguments] [options]',
     '',
     'Commands:',
-    ...COMMANDS.map(([spec]) => `  ${spec.name.padEnd(width)}  ${spec.summary.replace(/:.*$|\. .*$/, '').replace(/\.$/, '')}`),
+    ...COMMANDS.map(([spec]) => `  ${spec.name.padEnd(width)}  ${spec.brief}`),
     '',
     'Options:',
     '  -h, --help     help (also: neuronine <command> --help, neuronine help <command>)',
@@ -55,6 +56,7 @@ function generalHelp(): string {
     '  neuronine evaluate model.json more-iris.csv',
     '  neuronine predict model.json new-rows.csv > predictions.csv',
     '  neuronine summary model.json',
+    '  neuronine export model.json --format onnx -o model.onnx',
     '  neuronine bench --quick',
     '',
     'Exit codes: 0 done, 1 failed (bad file or data), 2 wrong usage, 130 stopped with Ctrl-C.',

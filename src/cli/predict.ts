@@ -11,6 +11,7 @@ import { encodeRows, pipelineOf, readModel } from './model-file.js';
 
 export const PREDICT: CommandSpec = {
   name: 'predict',
+  brief: 'the rows of a CSV with predicted labels or values (and probabilities)',
   summary: 'Predict rows of a CSV with a saved model: the rows come back with the predicted label (or value) and, for classification, one probability column per class.',
   positionals: [
     { name: 'model.json', description: "a model saved by 'neuronine train -o'" },

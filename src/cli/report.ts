@@ -2,7 +2,7 @@
  * Results for people: metrics as one line plus, for classification, the confusion matrix and
  * per-class figures as aligned tables. (`--json` prints the same figures as data instead.)
  */
-import type { Metrics } from './metrics.js';
+import type { Evaluation } from '../index.js';
 import { figure } from './progress.js';
 
 /** Columns padded to their widest cell: numbers right-aligned, text left-aligned. */
@@ -12,11 +12,11 @@ export function table(rows: string[][], indent = '  '): string[] {
   return rows.map((row) => `${indent}${row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ')}`.trimEnd());
 }
 
-const LABELS = [['accuracy', 'accuracy'], ['precision', 'precision'], ['recall', 'recall'], ['f1', 'F1'],
+const LABELS = [['accuracy', 'accuracy'], ['precision', 'precision'], ['recall', 'recall'], ['f1', 'F1'], ['auc', 'AUC'],
   ['mae', 'MAE'], ['rmse', 'RMSE'], ['r2', 'R²']] as const;
 
 /** Metrics as lines of text: the summary line, then the tables for classification. */
-export function metricLines(title: string, metrics: Metrics, classes: readonly (string | number)[] | undefined): string[] {
+export function metricLines(title: string, metrics: Evaluation, classes: readonly (string | number)[] | undefined): string[] {
   const parts = [`loss ${figure(metrics.loss)}`];
   for (const [name, label] of LABELS) {
     const value = metrics[name];

@@ -6,12 +6,11 @@
  * after the current batch (an AbortSignal) and the model trained so far is still measured and
  * saved; the exit code is then 130.
  */
-import { createModel, parseCSV, parseCSVTable, scale as scaleData, trainTestSplit, type Dataset, type EpochLogs, type History, type ModelSpec } from '../index.js';
+import { createModel, parseCSV, parseCSVTable, scale as scaleData, trainTestSplit, type Dataset, type Evaluation, type History, type ModelSpec } from '../index.js';
 import {
   choiceFlag, CLIError, didYouMean, integerFlag, listFlag, numberFlag, parseCommand, positionals, UsageError, type CommandSpec,
 } from './args.js';
 import { checkOutputPath, readText, reporter, writeOutput, writeStdout } from './io.js';
-import { measure, type Metrics } from './metrics.js';
 import { TrainingProgress, grouped } from './progress.js';
 import { metricLines } from './report.js';
 
@@ -22,6 +21,7 @@ export const SCALERS = ['standard', 'minmax', 'none'] as const;
 
 export const TRAIN: CommandSpec = {
   name: 'train',
+  brief: 'train a network on a CSV, print held-out metrics, save the model',
   summary: 'Train a network on a CSV file, print held-out metrics and save the model with its data pipeline.',
   positionals: [{ name: 'data.csv', description: "CSV with a header row ('-' reads stdin)" }],
   options: [
@@ -70,9 +70,9 @@ export interface TrainResult {
   seed: number;
   layers: string;
   parameters: number;
-  history: History & { bestEpoch?: number };
+  history: History;
   seconds: number;
-  metrics?: Metrics;
+  metrics?: Evaluation;
   output: string | null;
   interrupted: boolean;
 }
@@ -181,14 +181,6 @@ export async function train(argv: string[]): Promise<number> {
   const progress = new TrainingProgress({
     epochs, rows: trainRows, batchSize, reporter: report, enabled: !report.quiet,
   });
-  // STOPGAP until issue 9's `earlyStopping` fit option lands: best validation loss, patience, best weights restored
-  let best = { loss: Infinity, epoch: -1, weights: undefined as ReturnType<typeof model.getWeights> | undefined };
-  const earlyStop = (epoch: number, logs: EpochLogs): boolean => {
-    if (patience === undefined || logs.valLoss === undefined) return true;
-    if (logs.valLoss < best.loss) best = { loss: logs.valLoss, epoch, weights: model.getWeights() };
-    return epoch - best.epoch <= patience;
-  };
-
   const controller = new AbortController();
   let interrupts = 0;
   const onInterrupt = () => {
@@ -199,16 +191,14 @@ export async function train(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
   const started = performance.now();
-  let history: TrainResult['history'];
+  let history: History;
   try {
     history = await model.fit(train, {
       epochs, batchSize, signal: controller.signal,
       ...(validationSplit > 0 ? { validationSplit } : {}),
+      ...(patience !== undefined ? { earlyStopping: { monitor: 'valLoss', patience, restoreBestWeights: true } } : {}),
       onBatchEnd: progress.onBatchEnd,
-      onEpochEnd: (epoch, logs) => {
-        progress.onEpochEnd(epoch, logs);
-        return earlyStop(epoch, logs);
-      },
+      onEpochEnd: progress.onEpochEnd,
     });
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -216,15 +206,13 @@ export async function train(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   const interrupted = history.stopReason === 'aborted';
-  if (patience !== undefined && best.weights) {
-    model.setWeights(best.weights);
-    history = { ...history, bestEpoch: best.epoch };
-    if (history.stopReason === 'callback') report.line(`early stopping after epoch ${history.epochs}: no better validation loss for ${patience} epochs; keeping epoch ${best.epoch + 1}'s weights`);
+  if (history.stopReason === 'earlyStopping' && history.bestEpoch !== undefined) {
+    report.line(`early stopping after epoch ${history.epochs}: no better validation loss for ${patience} epoch${patience === 1 ? '' : 's'}; keeping epoch ${history.bestEpoch + 1}'s weights`);
   }
   if (interrupted) report.line(`interrupted after ${history.epochs} complete epoch${history.epochs === 1 ? '' : 's'}`);
   report.line(`trained ${history.epochs} epoch${history.epochs === 1 ? '' : 's'} in ${seconds.toFixed(2)} s`);
 
-  const metrics = test ? measure(model, test.x, test.y) : undefined;
+  const metrics = test ? model.evaluate(test.x, test.y) : undefined;
   if (metrics && test) for (const line of metricLines(`held-out (${test.rows} rows)`, metrics, data.classes)) report.line(line);
 
   if (output !== undefined) {

@@ -26,7 +26,7 @@ import type { ActivationName, LossName, OptimizerSpec, InitName } from '../model
 import { Pipeline } from '../data/pipeline.js';
 import { version } from '../version.js';
 import {
-  AttributeType, DataType, decodeModel, elementCount, encodeModel, tensorFloats,
+  DataType, decodeModel, elementCount, encodeModel, tensorFloats,
   type OnnxAttribute, type OnnxModelSpec, type OnnxNode, type OnnxTensor,
 } from './onnx-proto.js';
 import { buildModel, describeModel, isActivation, type PortableLayer, type PortableModel } from './portable.js';
@@ -104,7 +104,8 @@ export function toONNX(model: Model, options: ToONNXOptions = {}): Uint8Array {
   }
   const { spec } = model;
   metadata[ONNX_METADATA.spec] = JSON.stringify({
-    layers: portable.layers.map((l) => (l.type === 'dropout' ? { type: 'dropout', rate: l.rate } : { type: l.type })),
+    layers: portable.layers.map((l) => (l.type === 'dropout' ? { type: 'dropout', rate: l.rate }
+      : l.type === 'dense' && (l.l1 || l.l2) ? { type: l.type, ...(l.l1 ? { l1: l.l1 } : {}), ...(l.l2 ? { l2: l.l2 } : {}) } : { type: l.type })),
     loss: spec.loss, optimizer: spec.optimizer, init: spec.init, seed: spec.seed,
   });
 
@@ -162,7 +163,7 @@ function activationNodes(activation: ActivationName, alpha: number | undefined, 
   if (simple[name]) return [{ name: `${p}.${name}`, opType: simple[name], inputs: [x], outputs: [y] }];
   switch (name) {
     case 'leakyRelu': return [{ name: `${p}.leaky_relu`, opType: 'LeakyRelu', inputs: [x], outputs: [y], attributes: { alpha: { float: alpha ?? 0.01 } } }];
-    case 'elu': return [{ name: `${p}.elu`, opType: 'Elu', inputs: [x], outputs: [y], attributes: { alpha: { float: 1 } } }];
+    case 'elu': return [{ name: `${p}.elu`, opType: 'Elu', inputs: [x], outputs: [y], attributes: { alpha: { float: alpha ?? 1 } } }];
     case 'softmax': return [{ name: `${p}.softmax`, opType: 'Softmax', inputs: [x], outputs: [y], attributes: { axis: -1 } }];
     case 'swish':
     case 'silu':
@@ -273,7 +274,7 @@ export async function fromONNX(bytes: Uint8Array | ArrayBuffer): Promise<Model> 
 }
 
 interface SavedSpec {
-  layers: { type: string; rate?: number }[];
+  layers: { type: string; rate?: number; l1?: number; l2?: number }[];
   loss?: LossName;
   optimizer?: OptimizerSpec;
   init?: InitName;
@@ -633,7 +634,6 @@ export function readONNX(where: string, source: Uint8Array | ArrayBuffer): { por
           const axis = intAttribute(node, 'axis', opset >= 13 ? -1 : 1);
           if (axis !== -1 && axis !== 1) throw new Error(`${where}: ${label}: axis ${axis}; expected the last axis (-1 or 1)`);
         }
-        if (op === 'Elu' && Math.abs(floatAttribute(node, 'alpha', 1) - 1) > 1e-7) throw new Error(`${where}: ${label}: alpha ${floatAttribute(node, 'alpha', 1)}; neuronine's elu has alpha 1`);
         if (op === 'Selu' && (Math.abs(floatAttribute(node, 'alpha', 1.6732632) - 1.6732632) > 1e-6 || Math.abs(floatAttribute(node, 'gamma', 1.050701) - 1.050701) > 1e-6)) {
           throw new Error(`${where}: ${label}: alpha/gamma differ from SELU's constants (1.6732632, 1.0507010)`);
         }
@@ -645,7 +645,9 @@ export function readONNX(where: string, source: Uint8Array | ArrayBuffer): { por
           Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', Softplus: 'softplus', Softsign: 'softsign', Softmax: 'softmax',
           LeakyRelu: 'leakyRelu', Elu: 'elu', Selu: 'selu', Gelu: 'gelu',
         };
-        pushActivation(node, index, names[op], op === 'LeakyRelu' ? floatAttribute(node, 'alpha', 0.01) : undefined);
+        const alpha = op === 'LeakyRelu' ? floatAttribute(node, 'alpha', 0.01) : op === 'Elu' ? floatAttribute(node, 'alpha', 1) : undefined;
+        // elu's α is written only when it is not the default 1 (a library without it still reads α = 1)
+        pushActivation(node, index, names[op], op === 'Elu' && alpha === 1 ? undefined : alpha);
         setOut(node, index, mainAt());
         return;
       }
@@ -738,11 +740,17 @@ function fold(where: string, steps: Step[], features: number | undefined, meta: 
     && saved.filter((l) => l.type !== 'dropout').every((l, k) => l.type === layers[k].type)) {
     const withDropout: PortableLayer[] = [];
     let k = 0;
-    for (const l of saved) withDropout.push(l.type === 'dropout' ? { type: 'dropout', rate: Number(l.rate) } : layers[k++]);
+    for (const l of saved) {
+      if (l.type === 'dropout') {
+        withDropout.push({ type: 'dropout', rate: Number(l.rate) });
+        continue;
+      }
+      const layer = layers[k++];
+      if (layer.type === 'dense' && typeof l.l1 === 'number' && l.l1 > 0) layer.l1 = l.l1;
+      if (layer.type === 'dense' && typeof l.l2 === 'number' && l.l2 > 0) layer.l2 = l.l2;
+      withDropout.push(layer);
+    }
     return { portable: { inputs, layers: withDropout }, meta };
   }
   return { portable: { inputs, layers }, meta };
 }
-
-/** @internal attribute types, exported for tests that build graphs by hand. */
-export { AttributeType };

@@ -16,8 +16,11 @@ export interface PortableDense {
   inputs: number;
   units: number;
   activation: ActivationName;
-  /** leakyRelu's slope for negative inputs. */
+  /** leakyRelu's slope for negative inputs, or elu's α. */
   alpha?: number;
+  /** Penalties on the weights (l1·Σ|w|, l2·Σw², Keras's form), when not 0. */
+  l1?: number;
+  l2?: number;
   weight: Float32Array;
   bias: Float32Array;
   /** Where it came from (node or layer name), for error messages. */
@@ -57,7 +60,10 @@ export function isActivation(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);
 }
 
-type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; rate?: number; momentum?: number; epsilon?: number };
+type AnyLayer = { type?: string; units?: number; activation?: ActivationName; alpha?: number; l1?: number; l2?: number; rate?: number; momentum?: number; epsilon?: number };
+
+/** Activations that take `alpha`. */
+export const WITH_ALPHA: readonly string[] = ['leakyRelu', 'elu'];
 type AnyWeights = { weight: Float32Array; bias: Float32Array; movingMean?: Float32Array; movingVariance?: Float32Array };
 
 /**
@@ -77,7 +83,9 @@ export function describeModel(where: string, model: Model): PortableModel {
     if (type === 'dense') {
       const units = layer.units!;
       const dense: PortableDense = { type, inputs, units, activation: layer.activation ?? 'linear', weight: entry.weight, bias: entry.bias };
-      if (dense.activation === 'leakyRelu') dense.alpha = layer.alpha;
+      if (WITH_ALPHA.includes(dense.activation) && layer.alpha !== undefined) dense.alpha = layer.alpha;
+      if (layer.l1) dense.l1 = layer.l1;
+      if (layer.l2) dense.l2 = layer.l2;
       inputs = units;
       return dense;
     }
@@ -104,7 +112,10 @@ export async function buildModel(where: string, portable: PortableModel, options
   const layers: LayerSpec[] = portable.layers.map((layer) => {
     if (layer.type === 'dense') {
       const spec: LayerSpec = { units: layer.units, activation: layer.activation };
-      if (layer.activation === 'leakyRelu' && layer.alpha !== undefined) spec.alpha = layer.alpha;
+      const extra = spec as { alpha?: number; l1?: number; l2?: number };
+      if (WITH_ALPHA.includes(layer.activation) && layer.alpha !== undefined) extra.alpha = layer.alpha;
+      if (layer.l1) extra.l1 = layer.l1;
+      if (layer.l2) extra.l2 = layer.l2;
       return spec;
     }
     if (layer.type === 'dropout') return { type: 'dropout', rate: layer.rate } as unknown as LayerSpec;

@@ -13,8 +13,8 @@
  * | batchNormalization        | BatchNormalization { axis: -1, momentum, epsilon }     |
  * | swish                     | 'swish' (Keras 3 also writes 'silu'; both are read)    |
  *
- * Read as well: InputLayer, Activation (folded into the dense layer before it), Flatten of a
- * rank-2 input (a no-op), Sequential or a functional chain (each layer fed by the one before).
+ * Read as well: InputLayer, Activation (folded into the dense layer before it), Flatten (of the
+ * input: rows of a × b × … values become rows of features), Sequential or a functional chain (each layer fed by the one before).
  */
 import type { Model } from '../model/model.js';
 import type { InitName, LossName, OptimizerSpec } from '../model/spec.js';
@@ -79,19 +79,24 @@ export function toTFJS(model: Model): TFJSArtifacts {
   for (const layer of portable.layers) {
     if (layer.type === 'dense') {
       const name = nameFor('dense');
+      // leakyRelu, and elu with α ≠ 1, become a linear Dense and a LeakyReLU / ELU layer
       const leaky = layer.activation === 'leakyRelu';
+      const elu = (layer.activation as string) === 'elu' && layer.alpha !== undefined && layer.alpha !== 1;
+      const separate = leaky || elu;
+      const regularizer = layer.l1 || layer.l2 ? { class_name: 'L1L2', config: { l1: layer.l1 ?? 0, l2: layer.l2 ?? 0 } } : null;
       layers.push({
         class_name: 'Dense',
         config: first({
-          units: layer.units, activation: leaky ? 'linear' : (TO_KERAS[layer.activation] ?? layer.activation), use_bias: true,
+          units: layer.units, activation: separate ? 'linear' : (TO_KERAS[layer.activation] ?? layer.activation), use_bias: true,
           kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} },
-          kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+          kernel_regularizer: regularizer, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
           name, trainable: true, dtype: 'float32',
         }),
       });
       weight(`${name}/kernel`, [layer.inputs, layer.units], layer.weight);
       weight(`${name}/bias`, [layer.units], layer.bias);
       if (leaky) layers.push({ class_name: 'LeakyReLU', config: { alpha: layer.alpha ?? 0.01, name: nameFor('leaky_re_lu'), trainable: true } });
+      if (elu) layers.push({ class_name: 'ELU', config: { alpha: layer.alpha, name: nameFor('elu'), trainable: true } });
       units = layer.units;
     } else if (layer.type === 'dropout') {
       layers.push({ class_name: 'Dropout', config: first({ rate: layer.rate, noise_shape: null, seed: null, name: nameFor('dropout'), trainable: true }) });
@@ -287,17 +292,19 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
   let features: number | undefined;
   const result: PortableLayer[] = [];
   let units: number | undefined;
+  // an input of shape [null, a, b, …] must be flattened first: its width waits for the Flatten
+  let unflattened: number[] | undefined;
   const takeShape = (label: string, config: Record<string, unknown>) => {
     const shape = batchShape(config);
-    if (!shape) return;
-    if (shape.length !== 2 || typeof shape[1] !== 'number') {
-      if (shape.length > 2) throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected rows of features [null, n]`);
-      throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected [null, n]`);
+    if (!shape || features !== undefined || unflattened) return;
+    const dims = shape.slice(1);
+    if (shape.length < 2 || !dims.every((d) => Number.isInteger(d) && (d as number) > 0)) {
+      throw new Error(`${where}: ${label}: input shape [${shape.map(String).join(', ')}]; expected [null, features] with a known width`);
     }
-    if (features === undefined) {
-      features = shape[1];
+    if (dims.length === 1) {
+      features = dims[0] as number;
       units = features;
-    }
+    } else unflattened = dims as number[];
   };
   const activationOf = (label: string, value: unknown): { activation: string; alpha?: number } => {
     const name = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? ((value as { class_name?: string; config?: { name?: string } }).config?.name ?? (value as { class_name?: string }).class_name) : undefined;
@@ -307,6 +314,20 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
     return mapped === 'leakyRelu' ? { activation: mapped, alpha: 0.2 } : { activation: mapped };
   };
 
+  // kernel_regularizer { class_name: 'L1L2' | 'L1' | 'L2', config: { l1, l2 } } → the dense layer's l1, l2
+  const regularizerOf = (label: string, value: unknown): { l1?: number; l2?: number } => {
+    if (value === null || value === undefined) return {};
+    const r = value as { class_name?: string; config?: { l1?: unknown; l2?: unknown } };
+    if (!['L1L2', 'L1', 'L2', 'l1_l2', 'l1', 'l2'].includes(String(r.class_name))) throw new Error(`${where}: ${label}: kernel_regularizer '${String(r.class_name)}' is not one neuronine has (L1, L2, L1L2)`);
+    const out: { l1?: number; l2?: number } = {};
+    for (const key of ['l1', 'l2'] as const) {
+      const v = r.config?.[key];
+      if (v === undefined || v === null || v === 0) continue;
+      if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${where}: ${label}: kernel_regularizer.${key} must be a number ≥ 0; got ${describe(v)}`);
+      out[key] = v;
+    }
+    return out;
+  };
   layers.forEach((layer, i) => {
     const config = layer.config;
     const layerName = String(config.name ?? layer.name ?? `layer_${i}`);
@@ -319,9 +340,14 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
         if (!batchShape(config)) throw new Error(`${where}: ${label}: no batch_input_shape`);
         return;
       case 'Flatten':
-        if (result.length > 0 && units === undefined) throw new Error(`${where}: ${label}: cannot tell the width before it`);
+        if (unflattened) {
+          features = unflattened.reduce((p, d) => p * d, 1);
+          units = features;
+          unflattened = undefined;
+        }
         return;
       case 'Dense': {
+        if (unflattened) throw new Error(`${where}: ${label}: its input has shape [null, ${unflattened.join(', ')}]; expected a Flatten before the first Dense (neuronine reads rows of features)`);
         const n = config.units;
         if (!Number.isInteger(n) || (n as number) < 1) throw new RangeError(`${where}: ${label}: units must be a positive integer; got ${describe(n)}`);
         const inputs = units ?? located.get([...located.keys()].find((k) => k.replace(/:0$/, '').endsWith(`${layerName}/kernel`)) ?? '')?.spec.shape[0];
@@ -330,20 +356,23 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
         const weight = read(label, layerName, 'kernel', [inputs, n as number]);
         const bias = config.use_bias === false ? new Float32Array(n as number) : read(label, layerName, 'bias', [n as number]);
         const { activation, alpha } = activationOf(label, config.activation);
-        result.push({ type: 'dense', inputs, units: n as number, activation: activation as never, ...(alpha !== undefined ? { alpha } : {}), weight, bias, source: label });
+        const penalties = regularizerOf(label, config.kernel_regularizer);
+        result.push({ type: 'dense', inputs, units: n as number, activation: activation as never, ...(alpha !== undefined ? { alpha } : {}), ...penalties, weight, bias, source: label });
         units = n as number;
         return;
       }
       case 'Activation':
-      case 'LeakyReLU': {
+      case 'LeakyReLU':
+      case 'ELU': {
         const act = layer.class_name === 'Activation' ? activationOf(label, config.activation)
-          : { activation: 'leakyRelu', alpha: Number(config.alpha ?? config.negative_slope ?? 0.3) };
+          : layer.class_name === 'ELU' ? { activation: 'elu', alpha: Number(config.alpha ?? 1) }
+            : { activation: 'leakyRelu', alpha: Number(config.alpha ?? config.negative_slope ?? 0.3) };
         if (act.activation === 'linear') return;
         if (last?.type !== 'dense' || last.activation !== 'linear') {
           throw new Error(`${where}: ${label} follows ${last ? `${last.source}` : 'the input'}; neuronine applies an activation at the end of a dense layer (a Dense with activation 'linear' before it) only`);
         }
         last.activation = act.activation as never;
-        if (act.alpha !== undefined) last.alpha = act.alpha;
+        if (act.alpha !== undefined && !(act.activation === 'elu' && act.alpha === 1)) last.alpha = act.alpha;
         return;
       }
       case 'Dropout': {
@@ -370,7 +399,7 @@ export function readTFJS(where: string, artifacts: TFJSArtifacts): { portable: P
         return;
       }
       default:
-        throw new Error(`${where}: ${label}: layer class '${layer.class_name}' is not one neuronine reads; expected InputLayer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization or Flatten`);
+        throw new Error(`${where}: ${label}: layer class '${layer.class_name}' is not one neuronine reads; expected InputLayer, Dense, Activation, LeakyReLU, ELU, Dropout, BatchNormalization or Flatten`);
     }
   });
   if (!result.some((l) => l.type === 'dense')) throw new Error(`${where}: the model has no Dense layer`);

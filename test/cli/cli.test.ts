@@ -1,7 +1,7 @@
 /**
  * The `neuronine` command as a user gets it: the packed tarball installed into a scratch project
  * (offline, as test/package does), then `node_modules/.bin/neuronine` run as a child process:
- * train → evaluate → predict → summary on the bundled iris CSV and on a CSV with categorical
+ * train → evaluate → predict → summary → export on the bundled iris CSV and on a CSV with categorical
  * columns (test/fixtures/cli/churn.csv), regression on the bundled diabetes CSV, exit codes,
  * the one-line errors of the issue's bad-input list (and that nothing is written to -o), plain
  * per-epoch output when stdout is not a terminal, --json, stdin/stdout with '-', the live
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, run, stagePackage } from '../package/stage.js';
+import { maxAbsDiff, runOnnx } from '../interop/ort.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -70,14 +71,14 @@ describe('neuronine: help, version, usage errors', () => {
     expect(version.stdout.trim()).toBe(manifest.version);
     const help = cli(['--help']);
     expect(help.status).toBe(0);
-    for (const command of ['train', 'evaluate', 'predict', 'summary', 'bench']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['train', 'evaluate', 'predict', 'summary', 'export', 'bench']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     const none = cli([]);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('Usage: neuronine <command>');
   });
 
   it('every command has --help with options and examples', () => {
-    for (const command of ['train', 'evaluate', 'predict', 'summary', 'bench']) {
+    for (const command of ['train', 'evaluate', 'predict', 'summary', 'export', 'bench']) {
       const help = cli([command, '--help']);
       expect(help.status).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^neuronine ${command}`));
@@ -196,13 +197,39 @@ describe('neuronine on the bundled iris CSV', () => {
   it('summary: the layer table and the pipeline; --json', () => {
     const text = cli(['summary', 'iris-model.json']);
     expect(text.status).toBe(0);
-    expect(text.stdout).toMatch(/0\s+dense\s+relu\s+\(None, 64\)\s+320\n\s+1\s+dense\s+relu\s+\(None, 32\)\s+2,080\n\s+2\s+dense\s+softmax\s+\(None, 3\)\s+99/);
-    expect(text.stdout).toContain('total parameters: 2,499');
-    expect(text.stdout).toContain('target: species (classification: setosa, versicolor, virginica)');
+    expect(text.stdout).toMatch(/layers\[0\]\s+dense\s+relu\s+\(None, 64\)\s+320\nlayers\[1\]\s+dense\s+relu\s+\(None, 32\)\s+2,080\nlayers\[2\]\s+dense\s+softmax\s+\(None, 3\)\s+99/);
+    expect(text.stdout).toContain('Total params: 2,499');
+    expect(text.stdout).toContain('Target: species (classification: setosa, versicolor, virginica)');
     const json = JSON.parse(cli(['summary', 'iris-model.json', '--json']).stdout);
-    expect(json.parameters).toBe(2499);
+    expect(json.totalParameters).toBe(2499);
     expect(json.layers.map((l: { parameters: number }) => l.parameters)).toEqual([320, 2080, 99]);
     expect(json.pipeline.scaler.kind).toBe('standard');
+  });
+
+  it('export: ONNX that onnxruntime runs with the probabilities predict writes; a TF.js folder', async () => {
+    const onnx = cli(['export', 'iris-model.json', '--format', 'onnx', '-o', 'iris.onnx']);
+    expect(onnx.status, onnx.stderr).toBe(0);
+    expect(onnx.stdout).toMatch(/^wrote iris\.onnx: ONNX opset 13, [\d,]+ bytes; input 4 features/);
+    // the scaler is in the graph: it takes the raw measurements
+    const rows = parseCSVText(readFileSync(join(app, 'iris.csv'), 'utf8')).slice(1);
+    const x = Float32Array.from(rows.flatMap((row) => row.slice(0, 4).map(Number)));
+    const outputs = await runOnnx(readFileSync(join(app, 'iris.onnx')), x, [rows.length, 4]);
+    const probabilities = Object.values(outputs).find((o) => o.dims.length === 2 && o.dims[1] === 3)!;
+    const predicted = parseCSVText(cli(['predict', 'iris-model.json', 'iris.csv']).stdout).slice(1).flatMap((row) => row.slice(6).map(Number));
+    expect(maxAbsDiff(probabilities.data as ArrayLike<number>, predicted)).toBeLessThan(1e-5);
+
+    const tfjs = cli(['export', 'iris-model.json', '-f', 'tfjs', '-o', 'web_model']);
+    expect(tfjs.status, tfjs.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(app, 'web_model/model.json'), 'utf8'));
+    expect(manifest.modelTopology).toBeDefined();
+    expect(manifest.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(readFileSync(join(app, 'web_model/weights.bin')).length).toBe(2499 * 4);
+
+    expectOneLineError(cli(['export', 'iris-model.json', '-f', 'tfjs', '-o', '-']), 2, /--format tfjs writes a folder/);
+    expectOneLineError(cli(['export', 'iris-model.json', '-o', 'model.bin']), 2, /export needs --format onnx or --format tfjs/);
+    expectOneLineError(cli(['export', 'iris-model.json', '-f', 'onnx', '-o', 'x.onnx', '--opset', '9']), 2, /--opset needs an integer from 13 to 21/);
+    expectOneLineError(cli(['export', 'package.json', '-f', 'onnx', '-o', 'x.onnx']), 1, /model package\.json: loadModel/);
+    expect(existsSync(join(app, 'x.onnx'))).toBe(false);
   });
 
   it("train reads stdin with '-' and writes the model to stdout with -o -", () => {
@@ -246,7 +273,7 @@ describe('neuronine on a CSV with categorical columns, and on a regression CSV',
     expect(first.slice(0, 7)).toEqual(['C1000', 'west', 'pro', '72', '29', '7', 'no']);
 
     const summary = cli(['summary', 'churn.json']);
-    expect(summary.stdout).toContain('pipeline: reads 5 columns (region, plan, age, visits, support_calls) into 10 features, standard scaling');
+    expect(summary.stdout).toContain('Pipeline: reads 5 columns (region, plan, age, visits, support_calls) into 10 features, standard scaling');
 
     writeFileSync(join(app, 'mars.csv'), 'region,plan,age,visits,support_calls\nnorth,pro,30,10,1\nmars,basic,40,2,5\n');
     expectOneLineError(cli(['predict', 'churn.json', 'mars.csv', '-o', 'mars-out.csv']), 1,

@@ -27,8 +27,8 @@ function randomRows(rows: number, cols: number, seed: number): Float32Array {
   return new Float32Array(rows * cols).map(() => nn.randomNormal(rng) * 1.5);
 }
 
-async function tfPredict(model: tf.LayersModel, x: Float32Array, rows: number, cols: number): Promise<Float32Array> {
-  const input = tf.tensor2d(x, [rows, cols]);
+async function tfPredict(model: tf.LayersModel, x: Float32Array, rows: number, cols: number, shape: number[] = [cols]): Promise<Float32Array> {
+  const input = tf.tensor(x, [rows, ...shape]);
   const out = model.predict(input) as tf.Tensor;
   const data = await out.data() as Float32Array;
   input.dispose();
@@ -67,11 +67,12 @@ describe('toTFJS in TensorFlow.js', () => {
 });
 
 /** TF.js nets to build, train briefly and load here. */
-const tfNets: { name: string; inputs: number; build: () => tf.layers.Layer[]; activations: string[] }[] = [
+const tfNets: { name: string; inputs: number; shape?: number[]; build: () => tf.layers.Layer[]; activations: string[] }[] = [
   { name: 'Dense relu → Dense softmax', inputs: 5, activations: ['relu', 'softmax'], build: () => [tf.layers.dense({ inputShape: [5], units: 11, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] },
   { name: 'Dense → Activation(tanh) → Dropout → Dense sigmoid', inputs: 4, activations: ['tanh', 'sigmoid', 'dropout'], build: () => [tf.layers.dense({ inputShape: [4], units: 7 }), tf.layers.activation({ activation: 'tanh' }), tf.layers.dropout({ rate: 0.25 }), tf.layers.dense({ units: 1, activation: 'sigmoid' })] },
   { name: 'Dense → LeakyReLU(0.1) → Dense linear, no bias', inputs: 3, activations: ['leakyRelu', 'linear'], build: () => [tf.layers.dense({ inputShape: [3], units: 6 }), tf.layers.leakyReLU({ alpha: 0.1 }), tf.layers.dense({ units: 2, useBias: false })] },
   { name: 'InputLayer, elu, selu, softplus, softsign', inputs: 4, activations: ['elu', 'selu', 'softplus', 'softsign'], build: () => [tf.layers.inputLayer({ inputShape: [4] }), tf.layers.dense({ units: 6, activation: 'elu' }), tf.layers.dense({ units: 6, activation: 'selu' }), tf.layers.dense({ units: 6, activation: 'softplus' }), tf.layers.dense({ units: 2, activation: 'softsign' })] },
+  { name: 'Flatten of [null, 2, 3] rows → Dense relu → Dense softmax', inputs: 6, shape: [2, 3], activations: ['relu', 'softmax'], build: () => [tf.layers.flatten({ inputShape: [2, 3] }), tf.layers.dense({ units: 5, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] },
   { name: 'gelu and swish', inputs: 4, activations: ['gelu', 'swish'], build: () => [tf.layers.dense({ inputShape: [4], units: 8, activation: 'gelu' as never }), tf.layers.dense({ units: 3, activation: 'swish' as never })] },
   { name: 'BatchNormalization', inputs: 4, activations: ['relu', 'batchNormalization'], build: () => [tf.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tf.layers.batchNormalization({ momentum: 0.9, epsilon: 0.01 }), tf.layers.dense({ units: 2 })] },
 ];
@@ -91,7 +92,7 @@ describe('fromTFJS of models trained in TensorFlow.js', () => {
     const x = randomRows(256, net.inputs, 6);
     const y = tf.randomUniform([256, outputs], 0, 1, 'float32', 7);
     model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
-    await model.fit(tf.tensor2d(x, [256, net.inputs]), y, { epochs: 3, batchSize: 32, verbose: 0 });
+    await model.fit(tf.tensor(x, [256, ...(net.shape ?? [net.inputs])]), y, { epochs: 3, batchSize: 32, verbose: 0 });
     const artifacts = await capture(model);
     const kind = (a: string) => a === 'batchNormalization' || a === 'dropout';
     const supported = net.activations.every((a) => (kind(a) ? layerKinds : has(a)));
@@ -102,7 +103,7 @@ describe('fromTFJS of models trained in TensorFlow.js', () => {
     }
     const ours = await fromTFJS(artifacts);
     const rows = randomRows(1000, net.inputs, 8);
-    const diff = maxAbsDiff(ours.predict({ rows: 1000, cols: net.inputs, data: rows }).data, await tfPredict(model, rows, 1000, net.inputs));
+    const diff = maxAbsDiff(ours.predict({ rows: 1000, cols: net.inputs, data: rows }).data, await tfPredict(model, rows, 1000, net.inputs, net.shape));
     console.log(`fromTFJS ${net.name}: max |tfjs − neuronine| ${diff.toExponential(2)}`);
     expect(diff).toBeLessThanOrEqual(1e-5);
     model.dispose();
