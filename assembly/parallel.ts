@@ -3,8 +3,8 @@
 // instances (src/runtime/threads.ts starts them; each runs worker_run) until every task is done.
 //
 // Splits never change a bit: a GEMM is cut into blocks of whole rows or whole columns of its
-// result (gemm_block computes each element the same way whatever block it is in), element-wise
-// kernels into ranges, a maximum into ranges whose maxima are then combined (max is exact).
+// result (gemm_block computes each element the same way whatever block it is in), column sums
+// into blocks of whole columns, element-wise kernels into ranges, softmax into rows.
 // Nothing is ever summed across tasks, so the result does not depend on the thread count or on
 // which thread takes which task; tasks are claimed dynamically, so a thread that is slow to start
 // or descheduled only costs time.
@@ -19,13 +19,12 @@
 //   W_FAILED   1 when a task trapped in a worker (src/runtime/threads.ts sets it)
 //   W_THREADS, W_SCRATCH, W_STRIDE: participants (main + workers), per-participant GEMM scratch
 //   W_JOB …    the job: kind, tasks, then its arguments
-//   W_MAX …    per-task results of JOB_MAX_ABS (f32)
 // The main instance keeps the board address in a global (globals are per instance: workers get
 // theirs as worker_run's argument).
 
 import { gemm_block, GEMM_TN } from './gemm';
-import { activation_backward, softmax_forward, softmax_backward } from './activation';
-import { column_sums, column_sums_strided, max_abs } from './reduce';
+import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
+import { column_sums, column_sums_strided } from './reduce';
 
 const W_CLAIM = 0;
 const W_DONE = 16;
@@ -37,11 +36,10 @@ const W_THREADS = 35;
 const W_SCRATCH = 36;
 const W_STRIDE = 37;
 const W_JOB = 48;
-const W_MAX = 80;
 export const MAX_THREADS: i32 = 64;
 const MAX_TASKS = 128;
 // Bytes of the board (src/runtime/threads.ts reserves this much).
-export const BOARD_BYTES: i32 = (W_MAX + MAX_TASKS) * 4;
+export const BOARD_BYTES: i32 = (W_JOB + 32) * 4;
 const CLOSED = 0xffff;
 
 const JOB_GEMM = 1;
@@ -49,7 +47,7 @@ const JOB_COLUMN_SUMS = 2;
 const JOB_ACTIVATION_BACKWARD = 3;
 const JOB_SOFTMAX_FORWARD = 4;
 const JOB_SOFTMAX_BACKWARD = 5;
-const JOB_MAX_ABS = 6;
+const JOB_ACTIVATION_FORWARD = 7;
 
 // Job words (offsets from W_JOB).
 const J_KIND = 0;
@@ -143,6 +141,11 @@ function run_task(b: usize, task: i32, id: i32): void {
     const off = <usize>lo << 2;
     activation_backward(addr(j, J_OUT) + off, addr(j, J_A) + off, addr(j, J_B) + off,
       min<i32>(chunk, len - lo), load<i32>(at(j, J_ACTIVATION)), load<f32>(at(j, J_ALPHA)));
+  } else if (kind == JOB_ACTIVATION_FORWARD) {
+    const len = load<i32>(at(j, J_N));
+    const off = <usize>lo << 2;
+    activation_forward(addr(j, J_OUT) + off, addr(j, J_A) + off, min<i32>(chunk, len - lo),
+      load<i32>(at(j, J_ACTIVATION)), load<f32>(at(j, J_ALPHA)));
   } else if (kind == JOB_SOFTMAX_FORWARD || kind == JOB_SOFTMAX_BACKWARD) {
     // rows lo … of (m, n)
     const m = load<i32>(at(j, J_M)), n = load<i32>(at(j, J_N));
@@ -150,9 +153,6 @@ function run_task(b: usize, task: i32, id: i32): void {
     const rows = min<i32>(chunk, m - lo);
     if (kind == JOB_SOFTMAX_FORWARD) softmax_forward(addr(j, J_OUT) + off, addr(j, J_A) + off, rows, n);
     else softmax_backward(addr(j, J_OUT) + off, addr(j, J_A) + off, addr(j, J_B) + off, rows, n);
-  } else if (kind == JOB_MAX_ABS) {
-    const len = load<i32>(at(j, J_N));
-    store<f32>(at(b, W_MAX + task), max_abs(addr(j, J_A) + (<usize>lo << 2), min<i32>(chunk, len - lo)));
   } else {
     unreachable();
   }
@@ -303,6 +303,21 @@ export function par_column_sums(out: usize, inp: usize, m: i32, n: i32, accumula
   range_job(JOB_COLUMN_SUMS, n, 16, 16);
 }
 
+// activation_forward, split into ranges of whole vectors.
+export function par_activation_forward(out: usize, inp: usize, len: i32, kind: i32, alpha: f32): void {
+  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+    activation_forward(out, inp, len, kind, alpha);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>inp);
+  store<i32>(at(j, J_N), len);
+  store<i32>(at(j, J_ACTIVATION), kind);
+  store<f32>(at(j, J_ALPHA), alpha);
+  range_job(JOB_ACTIVATION_FORWARD, len, 16, PAR_MIN_ELEMENTS / 2);
+}
+
 // activation_backward, split into ranges of whole vectors.
 export function par_activation_backward(dinp: usize, dout: usize, out: usize, len: i32, kind: i32, alpha: f32): void {
   if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
@@ -339,17 +354,4 @@ export function par_softmax_forward(out: usize, inp: usize, m: i32, n: i32): voi
 export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i32, n: i32): void {
   if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_backward(dinp, dout, out, m, n);
   else softmax_job(JOB_SOFTMAX_BACKWARD, dinp, dout, out, m, n);
-}
-
-// max_abs, split into ranges whose maxima are combined (exact: max does not round).
-export function par_max_abs(inp: usize, len: i32): f32 {
-  if (!board || threads() == 1 || len < 4 * PAR_MIN_ELEMENTS) return max_abs(inp, len);
-  const j = at(board, W_JOB);
-  store<u32>(at(j, J_A), <u32>inp);
-  store<i32>(at(j, J_N), len);
-  range_job(JOB_MAX_ABS, len, 16, 2 * PAR_MIN_ELEMENTS);
-  const tasks = load<i32>(at(board, W_JOB + J_TASKS));
-  let m = load<f32>(at(board, W_MAX));
-  for (let t = 1; t < tasks; t++) m = max<f32>(m, load<f32>(at(board, W_MAX + t)));
-  return m;
 }

@@ -55,6 +55,18 @@ export interface CreateOptions {
 const orphans = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<WorkerPool>((pool) => pool.dispose()) : undefined;
 
 /**
+ * One layer's parameters as `getWeights` gives them: a dense layer's `weight` (inputs × units,
+ * row-major) and `bias`; a batch normalization's γ (`weight`), β (`bias`) and moving statistics;
+ * a dropout layer's two empty arrays.
+ */
+export interface LayerWeights {
+  weight: Float32Array;
+  bias: Float32Array;
+  movingMean?: Float32Array;
+  movingVariance?: Float32Array;
+}
+
+/**
  * A multi-layer perceptron with its own WebAssembly memory. Create one with {@link createModel}
  * or {@link loadModel}.
  *
@@ -183,50 +195,78 @@ export class Model implements FitHost {
     return this.net;
   }
 
-  /** Live views of each layer's weight (inputs × units, row-major) and bias; do not keep them. */
-  /** @internal */
-  layerViews(): { weight: Float32Array; bias: Float32Array }[] {
+  /** Live views of each layer's blocks (see {@link LayerWeights}); do not keep them. @internal */
+  layerViews(): LayerWeights[] {
     const net = this.network('weights');
     const f32 = net.ws.f32;
-    return this.spec.layers.map((layer, i) => ({
-      weight: f32.subarray(net.blocks[i].weight >>> 2, (net.blocks[i].weight >>> 2) + layer.inputs * layer.units),
-      bias: f32.subarray(net.blocks[i].bias >>> 2, (net.blocks[i].bias >>> 2) + layer.units),
-    }));
+    const view = (address: number, length: number) => f32.subarray(address >>> 2, (address >>> 2) + length);
+    return this.spec.layers.map((layer, i) => {
+      const b = net.blocks[i];
+      const views: LayerWeights = { weight: view(b.weight, b.weightFloats), bias: view(b.bias, b.biasFloats) };
+      if (b.movingMean) {
+        views.movingMean = view(b.movingMean, layer.units);
+        views.movingVariance = view(b.movingVariance, layer.units);
+      }
+      return views;
+    });
   }
 
   /**
-   * Copies of every layer's parameters: `weight` is (inputs × units) row-major, `bias` (units).
+   * Copies of every layer's parameters, one entry per layer. Dense: `weight` (inputs × units,
+   * row-major) and `bias` (units). Batch normalization: `weight` is γ, `bias` is β (units each, as
+   * PyTorch names them), with `movingMean` and `movingVariance`. Dropout: both empty.
    *
    * @example
    * const [{ weight, bias }] = model.getWeights();
    */
-  getWeights(): { weight: Float32Array; bias: Float32Array }[] {
-    return this.layerViews().map(({ weight, bias }) => ({ weight: weight.slice(), bias: bias.slice() }));
+  getWeights(): LayerWeights[] {
+    return this.layerViews().map((views) => {
+      const copy: LayerWeights = { weight: views.weight.slice(), bias: views.bias.slice() };
+      if (views.movingMean && views.movingVariance) {
+        copy.movingMean = views.movingMean.slice();
+        copy.movingVariance = views.movingVariance.slice();
+      }
+      return copy;
+    });
   }
 
   /**
-   * Replaces every layer's parameters (shapes as `getWeights` gives them). Everything is checked
-   * before anything is written.
+   * Replaces every layer's parameters (shapes as `getWeights` gives them; a batch normalization's
+   * `movingMean` and `movingVariance` may be left out to keep them). Everything is checked before
+   * anything is written.
    */
-  setWeights(layers: readonly { weight: ArrayLike<number>; bias: ArrayLike<number> }[]): void {
+  setWeights(layers: readonly { weight: ArrayLike<number>; bias: ArrayLike<number>; movingMean?: ArrayLike<number>; movingVariance?: ArrayLike<number> }[]): void {
     const where = 'model.setWeights';
     if (!Array.isArray(layers) || layers.length !== this.spec.layers.length) {
       throw new RangeError(`${where}: expected an array of ${this.spec.layers.length} layers { weight, bias }; got ${Array.isArray(layers) ? `${layers.length}` : typeof layers}`);
     }
+    const views = this.layerViews();
     this.spec.layers.forEach((spec, i) => {
       const layer = layers[i];
       if (!layer || !layer.weight || !layer.bias) throw new TypeError(`${where}: layers[${i}] must be { weight, bias }`);
-      const checks: [string, ArrayLike<number>, number][] = [['weight', layer.weight, spec.inputs * spec.units], ['bias', layer.bias, spec.units]];
+      const normalization = spec.type === 'batchNormalization';
+      const checks: [string, ArrayLike<number> | undefined, number][] = [['weight', layer.weight, views[i].weight.length], ['bias', layer.bias, views[i].bias.length]];
+      if (normalization) checks.push(['movingMean', layer.movingMean, spec.units], ['movingVariance', layer.movingVariance, spec.units]);
+      else if (layer.movingMean !== undefined || layer.movingVariance !== undefined) {
+        throw new TypeError(`${where}: layers[${i}] is a '${spec.type}' layer; movingMean and movingVariance belong to batchNormalization layers`);
+      }
       for (const [name, values, length] of checks) {
-        if (values.length !== length) throw new RangeError(`${where}: layers[${i}].${name} has ${values.length} values; expected ${length}${name === 'weight' ? ` (${spec.inputs} inputs × ${spec.units} units)` : ''}`);
+        if (values === undefined) continue;
+        const shape = spec.type === 'dense' && name === 'weight' ? ` (${spec.inputs} inputs × ${spec.units} units)`
+          : spec.type === 'dropout' ? ' (a dropout layer has no weights)' : '';
+        if (values.length !== length) throw new RangeError(`${where}: layers[${i}].${name} has ${values.length} values; expected ${length}${shape}`);
         for (let j = 0; j < length; j++) {
           if (typeof values[j] !== 'number' || !Number.isFinite(values[j])) throw new RangeError(`${where}: layers[${i}].${name}[${j}] is ${String(values[j])}; expected a finite number`);
+          if (name === 'movingVariance' && values[j] < 0) throw new RangeError(`${where}: layers[${i}].movingVariance[${j}] is ${values[j]}; a variance is at least 0`);
         }
       }
     });
     this.layerViews().forEach((view, i) => {
-      view.weight.set(layers[i].weight);
-      view.bias.set(layers[i].bias);
+      const layer = layers[i];
+      view.weight.set(layer.weight);
+      view.bias.set(layer.bias);
+      if (view.movingMean && layer.movingMean) view.movingMean.set(layer.movingMean);
+      if (view.movingVariance && layer.movingVariance) view.movingVariance.set(layer.movingVariance);
     });
   }
 

@@ -70,6 +70,6 @@ describe('allocation', () => {
     // a timing run and one run of the rest of the first epoch, then one run per epoch; per epoch
     // the validation pass (predict, loss, hits)
     expect(calls.get('network_train_batches')).toBe(4);
-    expect([...calls.keys()].sort()).toEqual(['all_finite', 'count_correct', 'network_predict', 'network_train_batches', 'softmax_cross_entropy_loss']);
+    expect([...calls.keys()].sort()).toEqual(['all_finite', 'count_correct', 'network_predict', 'network_score', 'network_train_batches']);
   });
 });

@@ -35,6 +35,7 @@ async function warmedUp(model: Model, x: { rows: number; cols: number; data: Flo
 const SHAPES: { name: string; spec: Spec; batch: number; rows: number }[] = [
   { name: '97-133-65-17, batch 63', spec: { inputs: 97, layers: [{ units: 133, activation: 'tanh' }, { units: 65, activation: 'sigmoid' }, { units: 17, activation: 'softmax' }], optimizer: 'adam' }, batch: 63, rows: 200 },
   { name: '784-128-10, batch 64', spec: { inputs: 784, layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }], optimizer: { type: 'momentum', nesterov: true } }, batch: 64, rows: 256 },
+  { name: '50-gelu 200-dropout-batchNormalization-7, batch 100', spec: { inputs: 50, layers: [{ units: 200, activation: 'gelu' }, { type: 'dropout', rate: 0.2 }, { type: 'batchNormalization' }, { units: 7, activation: 'softmax' }], optimizer: 'rmsprop' }, batch: 100, rows: 250 },
   { name: '33-300-5 mse, batch 300', spec: { inputs: 33, layers: [{ units: 300, activation: 'leakyRelu' }, { units: 5 }], loss: 'mse', optimizer: 'sgd' }, batch: 300, rows: 301 },
 ];
 
