@@ -1,13 +1,21 @@
 // The module's ABI: every export the TypeScript side calls, and nothing else. Kernels take raw
 // byte addresses into this instance's memory and dimensions; none of them allocates.
 
-export { gemm_nn, gemm_nt, gemm_tn, gemm_scratch_bytes } from './gemm';
-export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
-export { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss } from './loss';
-export { column_sums, all_finite, max_abs, count_correct } from './reduce';
-export { sgd_update, momentum_update, adam_update } from './optimizer';
+export { gemm_nn, gemm_nt, gemm_tn, gemm_block, gemm_scratch_bytes } from './gemm';
 export {
-  network_forward, network_loss, network_backward, network_update, network_train_step,
+  parallel_setup, parallel_board, worker_run, par_gemm_nn, par_gemm_nt, par_gemm_tn, par_column_sums,
+  par_activation_backward, par_softmax_forward, par_softmax_backward, par_activation_forward,
+} from './parallel';
+export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
+export { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
+  weight_penalty } from './loss';
+export { column_sums, all_finite, max_abs, count_correct, gradient_summary } from './reduce';
+export { sgd_update, momentum_update, adam_update, rmsprop_update, adagrad_update, adamax_update,
+  nadam_update } from './optimizer';
+export { dropout_forward, dropout_backward, batchnorm_forward, batchnorm_inference, batchnorm_backward,
+  batchnorm_update_moving } from './layers';
+export {
+  network_forward, network_loss, network_score, network_penalty, network_backward, network_update, network_train_step,
   network_train_batches, network_predict,
 } from './network';
 

@@ -4,71 +4,124 @@
 // JS↔wasm round trip per layer and per batch that dominates small networks.
 //
 // Plan layout, in 32-bit words from `plan`:
-//   header (words 0–31)           see H_* below
-//   layer i at word 32 + 16·i      see L_* below
-// Layer i maps A_{i−1} (m, in) to A_i (m, out): A_i = f(A_{i−1} · W + b), W is (in, out).
-// DA_i holds dL/dA_i, then in place dL/dZ_i. A_{−1} is the input batch.
+//   header (words 0–63)           see H_* below
+//   layer i at word 64 + 24·i      see L_* below
+// Layer i maps A_{i−1} (m, in) to A_i (m, out). Its kind (LAYER_*, the codes of the layer table
+// in src/model/layers.ts) says how:
+//   dense:    A_i = f(A_{i−1} · W + b), W is (in, out); Z (the pre-activation) goes to PRE, which
+//             is a buffer of its own when f' needs z, else the output buffer itself
+//   dropout:  A_i = A_{i−1} ⊙ mask while training; skipped (A_i is A_{i−1}) otherwise
+//   batchNormalization: A_i = γ·x̂ + β (layers.ts), batch statistics while training
+// DA_i holds dL/dA_i; a dense layer turns it into dL/dZ_i in place. A_{−1} is the input batch.
+// Every dispatch on a code traps on a code it does not know.
 
-import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
-import { activation_backward, softmax_forward, softmax_backward } from './activation';
-import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss,
-  LOSS_MSE, LOSS_CROSS_ENTROPY } from './loss';
-import { sgd_update, momentum_update, adam_update } from './optimizer';
-import { max_abs, count_correct, METRIC_NONE } from './reduce';
-import { ACT_LINEAR, ACT_SOFTMAX, ACT_SIGMOID } from './simd';
+import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_forward, par_activation_backward,
+  par_softmax_forward, par_softmax_backward } from './parallel';
+import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
+  weight_penalty, LOSS_MSE, LOSS_CROSS_ENTROPY, LOSS_BINARY_CROSS_ENTROPY, LOSS_MAE, LOSS_HUBER } from './loss';
+import { sgd_update, momentum_update, adam_update, rmsprop_update, adagrad_update, adamax_update,
+  nadam_update } from './optimizer';
+import { dropout_forward, dropout_backward, batchnorm_forward, batchnorm_inference, batchnorm_backward,
+  batchnorm_update_moving } from './layers';
+import { count_correct, gradient_summary, METRIC_NONE } from './reduce';
+import { ACT_LINEAR, ACT_SOFTMAX } from './simd';
 
 const H_LAYERS = 0;      // number of layers
-const H_LOSS = 1;        // loss kind (LOSS_*)
+const H_LOSS = 1;        // loss code (LOSS_*)
 const H_INPUT = 2;       // input batch (max_batch, inputs)
 const H_TARGET = 3;      // target batch (max_batch, outputs)
 const H_SCRATCH = 4;     // GEMM scratch
-const H_PARAMS = 5;      // parameter block: W_0, b_0, W_1, b_1, … each 16-byte aligned
+const H_PARAMS = 5;      // parameter block: each layer's weights and biases (or γ, β), 16-byte aligned
 const H_GRADS = 6;       // gradient block, same layout
 const H_PARAM_COUNT = 7; // floats in the parameter block (padding included)
-const H_OPTIMIZER = 8;   // OPT_*
-const H_STATE1 = 9;      // velocity (momentum) or first moment (adam)
-const H_STATE2 = 10;     // second moment (adam)
+const H_OPTIMIZER = 8;   // optimizer code (OPT_*)
+const H_STATE1 = 9;      // optimizer state blocks (each paramCount floats), 0 when unused
+const H_STATE2 = 10;
 const H_STEP = 11;       // optimizer steps taken so far
 const H_LR = 12;         // f32 learning rate
-const H_BETA1 = 13;      // f32 momentum (momentum) or β1 (adam)
-const H_BETA2 = 14;      // f32 β2 (adam)
-const H_EPSILON = 15;    // f32 ε (adam)
+const H_BETA1 = 13;      // f32 β1 (adam family), momentum μ (momentum), ρ (rmsprop)
+const H_BETA2 = 14;      // f32 β2
+const H_EPSILON = 15;    // f32 ε
 const H_DECAY = 16;      // f32 weight decay
 const H_NESTEROV = 17;   // momentum: 1 for Nesterov
 const H_MAX_BATCH = 18;  // rows the activation buffers hold
 const H_INPUTS = 19;     // input width
 const H_METRIC = 20;     // METRIC_* of reduce.ts for the training accuracy, or METRIC_NONE
 const H_STATUS = 21;     // how the last training step ended: STEP_* below
-const H_BETA1_POW = 22;  // f64 (words 22–23) β1ᵗ after H_STEP steps (adam), kept by network_update
+const H_BETA1_POW = 22;  // f64 (words 22–23) β1ᵗ after H_STEP steps, kept by network_update
 const H_BETA2_POW = 24;  // f64 (words 24–25) β2ᵗ
-const H_SAMPLE_WEIGHT = 28; // per-row training weights (rows) f32, or 0 when every row weighs 1
-const H_BATCH_WEIGHT = 29;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
-const H_TRAIN_OUT = 30;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
-const H_LAYER0 = 32;
-const LAYER_WORDS = 16;
+const H_STATE3 = 26;     // third optimizer state block (rmsprop's momentum buffer)
+const H_MOMENTUM = 27;   // f32 rmsprop's momentum μ
+const H_CLIP_NORM = 28;  // f32 global-norm clip, 0 when off
+const H_CLIP_VALUE = 29; // f32 element clip, +∞ when off
+const H_REACH = 30;      // how far one step can move a weight: REACH_* below
+const H_REACH_FACTOR = 31; // f32 factor of REACH_LINEAR (1/(1 − μ) with momentum)
+const H_DELTA = 32;      // f32 huber δ
+const H_SEED = 33;       // u32 dropout seed
+const H_STREAM = 34;     // u32 dropout calls made so far (each draws a fresh mask)
+const H_GRAD_SCALE = 35; // f32 the global-norm factor of the last step (1 when not clipped)
+const H_DECAY_POW = 36;  // f64 (words 36–37) nadam: 0.96^(0.004·t)
+const H_U_PRODUCT = 38;  // f64 (words 38–39) nadam: Π u_s over the steps taken
+const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and Σ g² (gradient_summary)
+const H_SAMPLE_WEIGHT = 44; // per-row training weights (rows) f32, or 0 when every row weighs 1
+const H_BATCH_WEIGHT = 45;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
+const H_TRAIN_OUT = 46;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
+const H_LAYER0 = 64;
+const LAYER_WORDS = 24;
 
-const L_IN = 0;
-const L_OUT = 1;
-const L_ACTIVATION = 2;
-const L_ALPHA = 3;       // f32
-const L_WEIGHT = 4;
-const L_BIAS = 5;
-const L_DWEIGHT = 6;
-const L_DBIAS = 7;
-const L_OUTPUT = 8;      // A_i (max_batch, out)
-const L_DOUTPUT = 9;     // DA_i (max_batch, out)
+const L_KIND = 0;        // LAYER_*
+const L_IN = 1;
+const L_OUT = 2;
+const L_ACTIVATION = 3;  // dense: activation code
+const L_ALPHA = 4;       // f32 dense: leakyRelu / elu α
+const L_WEIGHT = 5;      // dense: W; batchNormalization: γ
+const L_BIAS = 6;        // dense: b; batchNormalization: β
+const L_DWEIGHT = 7;
+const L_DBIAS = 8;
+const L_OUTPUT = 9;      // A_i (max_batch, out)
+const L_DOUTPUT = 10;    // DA_i (max_batch, out)
+const L_SAVED = 11;      // dense: y or z for f'; dropout: the mask; batchNormalization: x̂
+const L_PRE = 12;        // dense: where the GEMM writes Z (the output buffer unless f' needs z)
+const L_FUSED = 13;      // dense: 1 when the GEMM epilogue applies the activation
+const L_L1 = 14;         // f32 dense: L1 penalty on W
+const L_L2 = 15;         // f32 dense: L2 penalty on W
+const L_MOVING_MEAN = 16; // batchNormalization (n each)
+const L_MOVING_VAR = 17;
+const L_BATCH_MEAN = 18;
+const L_BATCH_VAR = 19;
+const L_INV_STD = 20;
+const L_MOMENTUM = 21;   // f32 batchNormalization momentum
+const L_EPSILON = 22;    // f32 batchNormalization ε
+const L_RATE = 23;       // f32 dropout rate
+
+// Layer codes: the `code` column of the table in src/model/layers.ts.
+export const LAYER_DENSE: i32 = 0;
+export const LAYER_DROPOUT: i32 = 1;
+export const LAYER_BATCH_NORMALIZATION: i32 = 2;
+
+// Optimizer codes: the `code` column of the table in src/model/optimizers.ts.
+export const OPT_SGD: i32 = 0;
+export const OPT_MOMENTUM: i32 = 1;
+export const OPT_ADAM: i32 = 2;
+export const OPT_RMSPROP: i32 = 3;
+export const OPT_ADAGRAD: i32 = 4;
+export const OPT_ADAMAX: i32 = 5;
+export const OPT_NADAM: i32 = 6;
+export const OPT_ADAMW: i32 = 7;
+
+const REACH_LINEAR = 0;  // a weight moves by at most lr·|g|·factor
+const REACH_SQUARED = 1; // the state holds g² (or its running max): refuse when g² passes the limit
 
 const STEP_OK = 0;
 const STEP_LOSS_NOT_FINITE = 1;     // the loss was NaN or ±Infinity
 const STEP_GRADIENT_NOT_FINITE = 2; // a gradient was NaN or ±Infinity
 const STEP_TOO_LARGE = 3;           // the update would move weights by more than STEP_LIMIT
 // A step that moves a weight by more than this has diverged: refusing it keeps the weights
-// finite (float32 overflows at 3.4e38). For Adam the limit is on g², which the second moment holds.
+// finite (float32 overflows at 3.4e38). For optimizers that keep g², the limit is on g².
 const STEP_LIMIT: f64 = 1e30;
 
-const OPT_SGD = 0;
-const OPT_MOMENTUM = 1;
-const OPT_ADAM = 2;
+// 0.96^0.004, the per-step factor of nadam's momentum schedule (Keras: u_t = β1(1 − ½·0.96^(0.004t)))
+const NADAM_DECAY_STEP: f64 = 0.9998367253541203;
 
 // @ts-ignore: decorator
 @inline function word(plan: usize, index: i32): i32 {
@@ -79,6 +132,14 @@ const OPT_ADAM = 2;
   return load<f32>(plan + (<usize>index << 2));
 }
 // @ts-ignore: decorator
+@inline function real64(plan: usize, index: i32): f64 {
+  return load<f64>(plan + (<usize>index << 2));
+}
+// @ts-ignore: decorator
+@inline function setReal64(plan: usize, index: i32, value: f64): void {
+  store<f64>(plan + (<usize>index << 2), value);
+}
+// @ts-ignore: decorator
 @inline function ptr(plan: usize, index: i32): usize {
   return <usize>load<u32>(plan + (<usize>index << 2));
 }
@@ -87,30 +148,76 @@ const OPT_ADAM = 2;
   return plan + (<usize>(H_LAYER0 + i * LAYER_WORDS) << 2);
 }
 
-// Forward pass of m ≤ max_batch rows starting at `input` (m, inputs); leaves A_i in every
-// layer's output buffer and returns the last one's address.
-export function network_forward(plan: usize, input: usize, m: i32): usize {
+// Forward pass of m ≤ max_batch rows starting at `input` (m, inputs); `training` != 0 applies
+// dropout and batch statistics. Leaves A_i in the layers' output buffers and returns the last
+// one's address (dropout layers outside training pass their input on without a copy).
+export function network_forward(plan: usize, input: usize, m: i32, training: i32): usize {
   const layers = word(plan, H_LAYERS);
   const scratch = ptr(plan, H_SCRATCH);
   let prev = input;
   for (let i = 0; i < layers; i++) {
     const l = layer(plan, i);
+    const kind = word(l, L_KIND);
     const n = word(l, L_OUT);
-    const act = word(l, L_ACTIVATION);
     const out = ptr(l, L_OUTPUT);
-    gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n,
-      act == ACT_SOFTMAX ? ACT_LINEAR : act, real(l, L_ALPHA), 0, scratch);
-    if (act == ACT_SOFTMAX) softmax_forward(out, out, m, n);
-    prev = out;
+    if (kind == LAYER_DENSE) {
+      const act = word(l, L_ACTIVATION);
+      const alpha = real(l, L_ALPHA);
+      if (word(l, L_FUSED)) {
+        par_gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, act, alpha, 0, scratch);
+      } else {
+        const pre = ptr(l, L_PRE);
+        par_gemm_nn(pre, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, ACT_LINEAR, 0, 0, scratch);
+        if (act == ACT_SOFTMAX) par_softmax_forward(out, pre, m, n);
+        else par_activation_forward(out, pre, m * n, act, alpha);
+      }
+      prev = out;
+    } else if (kind == LAYER_DROPOUT) {
+      if (training) {
+        const stream = <u32>word(plan, H_STREAM);
+        store<u32>(plan + (<usize>H_STREAM << 2), stream + 1);
+        dropout_forward(out, ptr(l, L_SAVED), prev, m * n, real(l, L_RATE), <u32>word(plan, H_SEED), stream);
+        prev = out;
+      }
+    } else if (kind == LAYER_BATCH_NORMALIZATION) {
+      if (training) {
+        batchnorm_forward(out, ptr(l, L_SAVED), ptr(l, L_BATCH_MEAN), ptr(l, L_BATCH_VAR), ptr(l, L_INV_STD),
+          prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, n, real(l, L_EPSILON));
+      } else {
+        batchnorm_inference(out, ptr(l, L_BATCH_MEAN), ptr(l, L_INV_STD), prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS),
+          ptr(l, L_MOVING_MEAN), ptr(l, L_MOVING_VAR), m, n, real(l, L_EPSILON));
+      }
+      prev = out;
+    } else {
+      unreachable();
+    }
   }
   return prev;
 }
 
-// The loss kernel of kind LOSS_* (batch mean over m rows; with dpred != 0 also its gradient).
-function loss_of(kind: i32, dpred: usize, pred: usize, target: usize, m: i32, n: i32): f64 {
-  if (kind == LOSS_MSE) return mse_loss(dpred, pred, target, m, n);
+// Loss of predictions `pred` (m, outputs) against `target` (m, outputs), without penalties.
+// With `gradient` != 0 also writes dL/dZ of the last (dense) layer into its DA buffer: fused for
+// softmax + cross-entropy and sigmoid + binary cross-entropy; through the output activation's
+// derivative for mse, mae and huber.
+// With sample weights w (the plan's batch weights, when `weighted`) the loss is Σ w_r·L_r / Σ w_r
+// (L_r the row's loss) and row r of the gradient is scaled by w_r·m/Σ w (the kernels' gradient
+// holds 1/m): PyTorch's weighted mean. A row of weight 0 gets a gradient of exactly 0.
+export function network_loss(plan: usize, target: usize, m: i32, gradient: i32): f64 {
+  const last = layer(plan, word(plan, H_LAYERS) - 1);
+  return network_loss_of(plan, ptr(last, L_OUTPUT), target, m, gradient, 1);
+}
+
+// The loss kernel of the plan's loss code (batch mean over m rows; with dpred != 0 also its
+// gradient with respect to the predictions, or to z for the fused pairs).
+function loss_of(plan: usize, dpred: usize, pred: usize, target: usize, m: i32, n: i32): f64 {
+  const kind = word(plan, H_LOSS);
   if (kind == LOSS_CROSS_ENTROPY) return softmax_cross_entropy_loss(dpred, pred, target, m, n);
-  return sigmoid_binary_cross_entropy_loss(dpred, pred, target, m, n);
+  if (kind == LOSS_BINARY_CROSS_ENTROPY) return sigmoid_binary_cross_entropy_loss(dpred, pred, target, m, n);
+  if (kind == LOSS_MSE) return mse_loss(dpred, pred, target, m, n);
+  if (kind == LOSS_MAE) return mae_loss(dpred, pred, target, m, n);
+  if (kind == LOSS_HUBER) return huber_loss(dpred, pred, target, m, n, real(plan, H_DELTA));
+  unreachable();
+  return 0;
 }
 
 // Σ w over the batch's m row weights, or −1 when the plan has no sample weights.
@@ -122,40 +229,33 @@ function batch_weight_sum(plan: usize, m: i32): f64 {
   return sum;
 }
 
-// Loss of the last forward pass against `target` (m, outputs). With `gradient` != 0 also writes
-// dL/dZ of the last layer into its DA buffer (fused for softmax + cross-entropy and
-// sigmoid + binary cross-entropy; through the activation's derivative for MSE).
-// With sample weights w (the plan's batch weights) the loss is Σ w_r·L_r / Σ w_r (L_r the row's
-// loss) and row r of the gradient is scaled by w_r·m/Σ w (the kernels' gradient holds 1/m):
-// PyTorch's weighted mean. A row of weight 0 gets a gradient of exactly 0 and adds nothing.
-export function network_loss(plan: usize, target: usize, m: i32, gradient: i32): f64 {
+function network_loss_of(plan: usize, pred: usize, target: usize, m: i32, gradient: i32, weighted: i32): f64 {
   const last = layer(plan, word(plan, H_LAYERS) - 1);
   const n = word(last, L_OUT);
   const act = word(last, L_ACTIVATION);
-  const pred = ptr(last, L_OUTPUT);
   const dpred = gradient ? ptr(last, L_DOUTPUT) : 0;
   const kind = word(plan, H_LOSS);
-  const wsum = batch_weight_sum(plan, m);
+  const wsum = weighted ? batch_weight_sum(plan, m) : -1;
   let loss: f64 = 0;
   if (wsum < 0) {
-    loss = loss_of(kind, dpred, pred, target, m, n);
+    loss = loss_of(plan, dpred, pred, target, m, n);
   } else {
     const weights = ptr(plan, H_BATCH_WEIGHT);
     const rowBytes = <usize>n << 2;
     for (let r = 0; r < m; r++) {
       const w = <f64>load<f32>(weights + (<usize>r << 2));
-      if (w != 0) loss += w * loss_of(kind, 0, pred + <usize>r * rowBytes, target + <usize>r * rowBytes, 1, n);
+      if (w != 0) loss += w * loss_of(plan, 0, pred + <usize>r * rowBytes, target + <usize>r * rowBytes, 1, n);
     }
     loss = wsum > 0 ? loss / wsum : 0;
     if (dpred) {
-      loss_of(kind, dpred, pred, target, m, n);
+      loss_of(plan, dpred, pred, target, m, n);
       const scale = wsum > 0 ? <f32>(<f64>m / wsum) : <f32>0;
       scale_rows(dpred, weights, scale, m, n);
     }
   }
-  if (dpred && kind == LOSS_MSE) {
-    if (act == ACT_SOFTMAX) softmax_backward(dpred, dpred, pred, m, n);
-    else activation_backward(dpred, dpred, pred, m * n, act, real(last, L_ALPHA));
+  if (dpred && kind != LOSS_CROSS_ENTROPY && kind != LOSS_BINARY_CROSS_ENTROPY) {
+    if (act == ACT_SOFTMAX) par_softmax_backward(dpred, dpred, pred, m, n);
+    else par_activation_backward(dpred, dpred, ptr(last, L_SAVED), m * n, act, real(last, L_ALPHA));
   }
   return loss;
 }
@@ -176,84 +276,166 @@ function scale_rows(x: usize, weights: usize, scale: f32, m: i32, n: i32): void 
   }
 }
 
-// Backward pass after network_loss(…, gradient = 1): fills the gradient block.
-// The input layer's dL/dX is never needed, so its dZ · Wᵀ is skipped.
-export function network_backward(plan: usize, input: usize, m: i32): void {
-  const layers = word(plan, H_LAYERS);
-  const scratch = ptr(plan, H_SCRATCH);
-  for (let i = layers - 1; i >= 0; i--) {
-    const l = layer(plan, i);
-    const k = word(l, L_IN);
-    const n = word(l, L_OUT);
-    const dz = ptr(l, L_DOUTPUT);
-    const prev = i > 0 ? ptr(layer(plan, i - 1), L_OUTPUT) : input;
-    // dW (k, n) = A_prevᵀ · dZ, db = Σ_rows dZ
-    gemm_tn(ptr(l, L_DWEIGHT), prev, dz, ptr(l, L_DBIAS), k, m, n, 0, scratch);
-    if (i > 0) {
-      const p = layer(plan, i - 1);
-      const dprev = ptr(p, L_DOUTPUT);
-      // dA_prev (m, k) = dZ · Wᵀ, then dZ_prev = dA_prev ⊙ f'(·)
-      gemm_nt(dprev, dz, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
-      const act = word(p, L_ACTIVATION);
-      if (act == ACT_SOFTMAX) softmax_backward(dprev, dprev, prev, m, k);
-      else activation_backward(dprev, dprev, prev, m * k, act, real(p, L_ALPHA));
-    }
-  }
+// The loss `evaluate` reports for predictions `pred` (m, outputs) against `target`: the data loss
+// plus the weight penalties, as training reports it.
+export function network_score(plan: usize, pred: usize, target: usize, m: i32): f64 {
+  return network_loss_of(plan, pred, target, m, 0, 0) + network_penalty(plan);
 }
 
-// One optimizer step over the whole parameter block with the gradients in the gradient block.
+// The L1/L2 penalties of every dense layer's weights (added to the reported loss).
+export function network_penalty(plan: usize): f64 {
+  const layers = word(plan, H_LAYERS);
+  let sum: f64 = 0;
+  for (let i = 0; i < layers; i++) {
+    const l = layer(plan, i);
+    const l1 = real(l, L_L1), l2 = real(l, L_L2);
+    if (word(l, L_KIND) == LAYER_DENSE && (l1 != 0 || l2 != 0)) {
+      sum += weight_penalty(0, ptr(l, L_WEIGHT), word(l, L_IN) * word(l, L_OUT), l1, l2);
+    }
+  }
+  return sum;
+}
+
+// Backward pass after network_loss(…, gradient = 1): fills the gradient block, penalties'
+// gradients included, and returns the penalties' sum. The input's dL/dX is never needed, so the
+// first layer skips it.
+export function network_backward(plan: usize, input: usize, m: i32): f64 {
+  const layers = word(plan, H_LAYERS);
+  const scratch = ptr(plan, H_SCRATCH);
+  let penalty: f64 = 0;
+  for (let i = layers - 1; i >= 0; i--) {
+    const l = layer(plan, i);
+    const kind = word(l, L_KIND);
+    const k = word(l, L_IN);
+    const n = word(l, L_OUT);
+    const dout = ptr(l, L_DOUTPUT);
+    const prev = i > 0 ? ptr(layer(plan, i - 1), L_OUTPUT) : input;
+    const dprev = i > 0 ? ptr(layer(plan, i - 1), L_DOUTPUT) : 0;
+    if (kind == LAYER_DENSE) {
+      // dA → dZ (the loss already gave the last layer's dZ)
+      if (i < layers - 1) {
+        const act = word(l, L_ACTIVATION);
+        if (act == ACT_SOFTMAX) par_softmax_backward(dout, dout, ptr(l, L_OUTPUT), m, n);
+        else par_activation_backward(dout, dout, ptr(l, L_SAVED), m * n, act, real(l, L_ALPHA));
+      }
+      // dW (k, n) = A_prevᵀ · dZ, db = Σ_rows dZ
+      par_gemm_tn(ptr(l, L_DWEIGHT), prev, dout, ptr(l, L_DBIAS), k, m, n, 0, scratch);
+      const l1 = real(l, L_L1), l2 = real(l, L_L2);
+      if (l1 != 0 || l2 != 0) penalty += weight_penalty(ptr(l, L_DWEIGHT), ptr(l, L_WEIGHT), k * n, l1, l2);
+      // dA_prev (m, k) = dZ · Wᵀ
+      if (dprev) par_gemm_nt(dprev, dout, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
+    } else if (kind == LAYER_DROPOUT) {
+      if (dprev) dropout_backward(dprev, dout, ptr(l, L_SAVED), m * n);
+    } else if (kind == LAYER_BATCH_NORMALIZATION) {
+      batchnorm_backward(dprev, ptr(l, L_DWEIGHT), ptr(l, L_DBIAS), dout, ptr(l, L_SAVED), ptr(l, L_WEIGHT),
+        ptr(l, L_INV_STD), m, n);
+    } else {
+      unreachable();
+    }
+  }
+  return penalty;
+}
+
+// One optimizer step over the whole parameter block with the gradients in the gradient block,
+// read through the clipping of the last gradient_summary (H_GRAD_SCALE, H_CLIP_VALUE).
 export function network_update(plan: usize): void {
   const params = ptr(plan, H_PARAMS);
   const grads = ptr(plan, H_GRADS);
   const count = word(plan, H_PARAM_COUNT);
   const lr = real(plan, H_LR);
+  const beta1 = real(plan, H_BETA1);
+  const beta2 = real(plan, H_BETA2);
+  const epsilon = real(plan, H_EPSILON);
   const decay = real(plan, H_DECAY);
+  const scale = real(plan, H_GRAD_SCALE);
+  const clip = real(plan, H_CLIP_VALUE);
+  const s1 = ptr(plan, H_STATE1), s2 = ptr(plan, H_STATE2), s3 = ptr(plan, H_STATE3);
   const kind = word(plan, H_OPTIMIZER);
   const t = word(plan, H_STEP) + 1;
   store<i32>(plan + (<usize>H_STEP << 2), t);
+  // βᵗ as running products (f64); the TS side sets them to 1 when the optimizer state starts
+  const pow1 = real64(plan, H_BETA1_POW) * <f64>beta1;
+  const pow2 = real64(plan, H_BETA2_POW) * <f64>beta2;
   if (kind == OPT_SGD) {
-    sgd_update(params, grads, count, lr, decay);
+    sgd_update(params, grads, count, lr, decay, scale, clip);
   } else if (kind == OPT_MOMENTUM) {
-    momentum_update(params, grads, ptr(plan, H_STATE1), count, lr, real(plan, H_BETA1),
-      word(plan, H_NESTEROV), decay);
+    momentum_update(params, grads, s1, count, lr, beta1, word(plan, H_NESTEROV), decay, scale, clip);
+  } else if (kind == OPT_ADAM || kind == OPT_ADAMW) {
+    setReal64(plan, H_BETA1_POW, pow1);
+    setReal64(plan, H_BETA2_POW, pow2);
+    adam_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon,
+      <f32>(1.0 / (1.0 - pow1)), <f32>(1.0 / (1.0 - pow2)), decay, scale, clip);
+  } else if (kind == OPT_RMSPROP) {
+    rmsprop_update(params, grads, s1, s2, s3, count, lr, beta1, real(plan, H_MOMENTUM), epsilon, scale, clip);
+  } else if (kind == OPT_ADAGRAD) {
+    adagrad_update(params, grads, s1, count, lr, epsilon, scale, clip);
+  } else if (kind == OPT_ADAMAX) {
+    setReal64(plan, H_BETA1_POW, pow1);
+    adamax_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon, <f32>(1.0 / (1.0 - pow1)), scale, clip);
+  } else if (kind == OPT_NADAM) {
+    // Keras 3: u_t = β1(1 − ½·0.96^(0.004t)), u_{t+1} likewise, Π u over the steps so far
+    const decayPow = real64(plan, H_DECAY_POW) * NADAM_DECAY_STEP;
+    const ut = <f64>beta1 * (1.0 - 0.5 * decayPow);
+    const ut1 = <f64>beta1 * (1.0 - 0.5 * decayPow * NADAM_DECAY_STEP);
+    const product = real64(plan, H_U_PRODUCT) * ut;
+    const product1 = product * ut1;
+    setReal64(plan, H_DECAY_POW, decayPow);
+    setReal64(plan, H_U_PRODUCT, product);
+    setReal64(plan, H_BETA2_POW, pow2);
+    nadam_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon, <f32>(ut1 / (1.0 - product1)),
+      <f32>((1.0 - ut) / (1.0 - product)), <f32>(1.0 / (1.0 - pow2)), scale, clip);
   } else {
-    const beta1 = real(plan, H_BETA1);
-    const beta2 = real(plan, H_BETA2);
-    // βᵗ as running products (the TS side sets them from the step count when it writes the plan)
-    const pow1 = load<f64>(plan + (<usize>H_BETA1_POW << 2)) * <f64>beta1;
-    const pow2 = load<f64>(plan + (<usize>H_BETA2_POW << 2)) * <f64>beta2;
-    store<f64>(plan + (<usize>H_BETA1_POW << 2), pow1);
-    store<f64>(plan + (<usize>H_BETA2_POW << 2), pow2);
-    const c1 = <f32>(1.0 / (1.0 - pow1));
-    const c2 = <f32>(1.0 / (1.0 - pow2));
-    adam_update(params, grads, ptr(plan, H_STATE1), ptr(plan, H_STATE2), count, lr, beta1, beta2,
-      real(plan, H_EPSILON), c1, c2, decay);
+    unreachable();
+  }
+}
+
+// After an accepted step: every batch-normalization layer's moving statistics take in the
+// batch's (so a refused step leaves them as they were, like the weights).
+function network_update_statistics(plan: usize): void {
+  const layers = word(plan, H_LAYERS);
+  for (let i = 0; i < layers; i++) {
+    const l = layer(plan, i);
+    if (word(l, L_KIND) == LAYER_BATCH_NORMALIZATION) {
+      batchnorm_update_moving(ptr(l, L_MOVING_MEAN), ptr(l, L_MOVING_VAR), ptr(l, L_BATCH_MEAN),
+        ptr(l, L_BATCH_VAR), word(l, L_OUT), real(l, L_MOMENTUM));
+    }
   }
 }
 
 // One training step on the m rows already in the input and target buffers. Returns the batch
-// loss and sets the plan's status word; unless the status is STEP_OK the parameters and the
-// optimizer state are untouched.
+// loss (penalties included) and sets the plan's status word; unless the status is STEP_OK the
+// parameters, the optimizer state and the moving statistics are untouched.
 export function network_train_step(plan: usize, m: i32): f64 {
   const input = ptr(plan, H_INPUT);
-  network_forward(plan, input, m);
-  const loss = network_loss(plan, ptr(plan, H_TARGET), m, 1);
+  const pred = network_forward(plan, input, m, 1);
+  let loss = network_loss_of(plan, pred, ptr(plan, H_TARGET), m, 1, 1);
   let status = STEP_OK;
   if (!isFinite(loss)) {
     status = STEP_LOSS_NOT_FINITE;
   } else if (batch_weight_sum(plan, m) == 0) {
     // every row of the batch weighs 0: the batch changes nothing (no step is taken)
+    loss += network_penalty(plan);
+  } else if (!isFinite(loss += network_backward(plan, input, m))) {
+    status = STEP_LOSS_NOT_FINITE;
   } else {
-    network_backward(plan, input, m);
-    const gmax = <f64>max_abs(ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
-    const kind = word(plan, H_OPTIMIZER);
-    // the largest move a weight could make: lr·g, growing to lr·g/(1 − μ) with momentum
-    const lr = <f64>real(plan, H_LR);
-    const reach = kind == OPT_ADAM ? gmax * gmax
-      : kind == OPT_MOMENTUM ? lr * gmax / (1.0 - <f64>real(plan, H_BETA1)) : lr * gmax;
+    const summary = plan + (<usize>H_SUMMARY << 2);
+    gradient_summary(summary, ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
+    const gmax = load<f64>(summary);
+    const norm = Math.sqrt(load<f64>(summary, 8));
+    // Keras's global_clipnorm: g·c/max(‖g‖, c)
+    const clipNorm = <f64>real(plan, H_CLIP_NORM);
+    const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
+    store<f32>(plan + (<usize>H_GRAD_SCALE << 2), <f32>scale);
+    // the largest gradient the optimizer will read, and how far it can move a weight
+    const g = min<f64>(gmax * scale, <f64>real(plan, H_CLIP_VALUE));
+    const reach = word(plan, H_REACH) == REACH_SQUARED ? g * g
+      : <f64>real(plan, H_LR) * g * <f64>real(plan, H_REACH_FACTOR);
     if (!isFinite(gmax)) status = STEP_GRADIENT_NOT_FINITE;
     else if (!(reach <= STEP_LIMIT)) status = STEP_TOO_LARGE;
-    else network_update(plan);
+    else {
+      network_update(plan);
+      network_update_statistics(plan);
+    }
   }
   store<i32>(plan + (<usize>H_STATUS << 2), status);
   return loss;
@@ -271,13 +453,14 @@ export function network_train_step(plan: usize, m: i32): f64 {
 export function network_train_batches(plan: usize, x: usize, y: usize, order: usize, rows: i32,
   batch: i32, first: i32, count: i32, losses: usize, correct: usize): i32 {
   const inputs = word(plan, H_INPUTS);
-  const outputs = word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
+  const last = layer(plan, word(plan, H_LAYERS) - 1);
+  const outputs = word(last, L_OUT);
   const xBytes = <usize>inputs << 2;
   const yBytes = <usize>outputs << 2;
   const input = ptr(plan, H_INPUT);
   const target = ptr(plan, H_TARGET);
   const metric = word(plan, H_METRIC);
-  const pred = ptr(layer(plan, word(plan, H_LAYERS) - 1), L_OUTPUT);
+  const pred = ptr(last, L_OUTPUT);
   const sampleWeight = ptr(plan, H_SAMPLE_WEIGHT);
   const batchWeight = ptr(plan, H_BATCH_WEIGHT);
   const keep = ptr(plan, H_TRAIN_OUT);
@@ -306,15 +489,15 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
   return count;
 }
 
-// Forward pass over `rows` rows of x (rows, inputs) in chunks of max_batch; writes the outputs
-// to out (rows, outputs).
+// Inference-mode forward pass over `rows` rows of x (rows, inputs) in chunks of max_batch;
+// writes the outputs to out (rows, outputs).
 export function network_predict(plan: usize, x: usize, out: usize, rows: i32): void {
   const inputs = word(plan, H_INPUTS);
   const maxBatch = word(plan, H_MAX_BATCH);
   const outputs = word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
   for (let start = 0; start < rows; start += maxBatch) {
     const m = min<i32>(maxBatch, rows - start);
-    const result = network_forward(plan, x + ((<usize>start * inputs) << 2), m);
+    const result = network_forward(plan, x + ((<usize>start * inputs) << 2), m, 0);
     memory.copy(out + ((<usize>start * outputs) << 2), result, (<usize>m * outputs) << 2);
   }
 }

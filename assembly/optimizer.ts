@@ -1,39 +1,53 @@
 // Optimizer updates, each one flat loop over the whole parameter block (weights and biases of
-// every layer are contiguous, and so are their gradients and the optimizer state).
-//   sgd:      p ← p − lr·(g + wd·p)
-//   momentum: v ← μ·v − lr·(g + wd·p);  p ← p + v            (classical)
-//                                       p ← p + μ·v − lr·(g + wd·p)  (Nesterov, as Keras/PyTorch)
-//   adam:     m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
+// every layer are contiguous, and so are their gradients and the optimizer state). Every kernel
+// reads the gradient as ĝ = clamp(g·scale, −clip, clip): `scale` is the global-norm clipping
+// factor min(1, clipNorm/‖g‖) (1 when off) and `clip` the clipValue (+∞ when off). The formulas
+// are Keras 3's (keras/src/optimizers/*.py), with ĝ for g:
+//   sgd:      p ← p − lr·(ĝ + wd·p)
+//   momentum: v ← μ·v − lr·(ĝ + wd·p);  p ← p + v              (classical; the velocity holds lr)
+//                                       p ← p + μ·v − lr·(ĝ + wd·p)  (Nesterov)
+//   adam:     m ← β1·m + (1 − β1)·ĝ;  v ← β2·v + (1 − β2)·ĝ²
 //             p ← p − lr·( (m·c1) / (√(v·c2) + ε) + wd·p ),  c1 = 1/(1 − β1ᵗ), c2 = 1/(1 − β2ᵗ)
 //             (wd is decoupled weight decay: AdamW; 0 gives Adam)
+//   rmsprop:  v ← ρ·v + (1 − ρ)·ĝ²;  centered: a ← ρ·a + (1 − ρ)·ĝ, d = v − a² + ε, else d = v + ε
+//             i = lr·ĝ/√d;  with momentum μ > 0: w ← μ·w + i, p ← p − w; else p ← p − i
+//   adagrad:  a ← a + ĝ²;  p ← p − lr·ĝ/√(a + ε)            (a starts at initialAccumulatorValue)
+//   adamax:   m ← β1·m + (1 − β1)·ĝ;  u ← max(β2·u, |ĝ|);  p ← p − lr·m·c1/(u + ε)
+//   nadam:    m ← β1·m + (1 − β1)·ĝ;  v ← β2·v + (1 − β2)·ĝ²
+//             p ← p − lr·(a·m + b·ĝ)/(√(v·c2) + ε),  a = u_{t+1}/(1 − Π_{s≤t+1} u_s),
+//             b = (1 − u_t)/(1 − Π_{s≤t} u_s),  u_t = β1·(1 − ½·0.96^(0.004·t))  (network_update)
 
-export function sgd_update(param: usize, grad: usize, len: i32, lr: f32, weight_decay: f32): void {
+import { clip_f32x4, clip_f32 } from './simd';
+
+export function sgd_update(param: usize, grad: usize, len: i32, lr: f32, weight_decay: f32, scale: f32, clip: f32): void {
   const vlr = f32x4.splat(lr);
   const vwd = f32x4.splat(weight_decay);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vp = v128.load(param + off);
-    const vg = f32x4.add(v128.load(grad + off), f32x4.mul(vwd, vp));
+    const vg = f32x4.add(clip_f32x4(v128.load(grad + off), vscale, vclip), f32x4.mul(vwd, vp));
     v128.store(param + off, f32x4.sub(vp, f32x4.mul(vlr, vg)));
   }
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const p = load<f32>(param + off);
-    store<f32>(param + off, p - lr * (load<f32>(grad + off) + weight_decay * p));
+    store<f32>(param + off, p - lr * (clip_f32(load<f32>(grad + off), scale, clip) + weight_decay * p));
   }
 }
 
 export function momentum_update(param: usize, grad: usize, velocity: usize, len: i32, lr: f32,
-  momentum: f32, nesterov: i32, weight_decay: f32): void {
+  momentum: f32, nesterov: i32, weight_decay: f32, scale: f32, clip: f32): void {
   const vlr = f32x4.splat(lr);
   const vmu = f32x4.splat(momentum);
   const vwd = f32x4.splat(weight_decay);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vp = v128.load(param + off);
-    const vstep = f32x4.mul(vlr, f32x4.add(v128.load(grad + off), f32x4.mul(vwd, vp)));
+    const vstep = f32x4.mul(vlr, f32x4.add(clip_f32x4(v128.load(grad + off), vscale, vclip), f32x4.mul(vwd, vp)));
     const vv = f32x4.sub(f32x4.mul(vmu, v128.load(velocity + off)), vstep);
     v128.store(velocity + off, vv);
     const vdelta = nesterov ? f32x4.sub(f32x4.mul(vmu, vv), vstep) : vv;
@@ -42,7 +56,7 @@ export function momentum_update(param: usize, grad: usize, velocity: usize, len:
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const p = load<f32>(param + off);
-    const step = lr * (load<f32>(grad + off) + weight_decay * p);
+    const step = lr * (clip_f32(load<f32>(grad + off), scale, clip) + weight_decay * p);
     const v = momentum * load<f32>(velocity + off) - step;
     store<f32>(velocity + off, v);
     store<f32>(param + off, p + (nesterov ? momentum * v - step : v));
@@ -50,17 +64,18 @@ export function momentum_update(param: usize, grad: usize, velocity: usize, len:
 }
 
 export function adam_update(param: usize, grad: usize, moment1: usize, moment2: usize, len: i32,
-  lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32, weight_decay: f32): void {
+  lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32, weight_decay: f32, scale: f32, clip: f32): void {
   const vlr = f32x4.splat(lr);
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1.0 - beta1);
   const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1.0 - beta2);
   const veps = f32x4.splat(epsilon);
   const vc1 = f32x4.splat(c1), vc2 = f32x4.splat(c2);
   const vwd = f32x4.splat(weight_decay);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
-    const vg = v128.load(grad + off);
+    const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
     const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment1 + off)), f32x4.mul(vb1c, vg));
     const vv = f32x4.add(f32x4.mul(vb2, v128.load(moment2 + off)), f32x4.mul(vb2c, f32x4.mul(vg, vg)));
     v128.store(moment1 + off, vm);
@@ -73,12 +88,151 @@ export function adam_update(param: usize, grad: usize, moment1: usize, moment2: 
   }
   for (; i < len; i++) {
     const off = <usize>i << 2;
-    const g = load<f32>(grad + off);
+    const g = clip_f32(load<f32>(grad + off), scale, clip);
     const m = beta1 * load<f32>(moment1 + off) + (1.0 - beta1) * g;
     const v = beta2 * load<f32>(moment2 + off) + (1.0 - beta2) * (g * g);
     store<f32>(moment1 + off, m);
     store<f32>(moment2 + off, v);
     const p = load<f32>(param + off);
     store<f32>(param + off, p - lr * ((m * c1) / (sqrt<f32>(v * c2) + epsilon) + weight_decay * p));
+  }
+}
+
+// mean_grad = 0 for the plain form, else the running mean a of the centered form; accumulated =
+// 0 without momentum, else the momentum buffer w.
+export function rmsprop_update(param: usize, grad: usize, velocity: usize, mean_grad: usize, accumulated: usize,
+  len: i32, lr: f32, rho: f32, momentum: f32, epsilon: f32, scale: f32, clip: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vrho = f32x4.splat(rho), vrhoc = f32x4.splat(1.0 - rho);
+  const vmu = f32x4.splat(momentum);
+  const veps = f32x4.splat(epsilon);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const off = <usize>i << 2;
+    const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
+    const vv = f32x4.add(f32x4.mul(vrho, v128.load(velocity + off)), f32x4.mul(vrhoc, f32x4.mul(vg, vg)));
+    v128.store(velocity + off, vv);
+    let vden: v128;
+    if (mean_grad) {
+      const va = f32x4.add(f32x4.mul(vrho, v128.load(mean_grad + off)), f32x4.mul(vrhoc, vg));
+      v128.store(mean_grad + off, va);
+      vden = f32x4.add(f32x4.sub(vv, f32x4.mul(va, va)), veps);
+    } else {
+      vden = f32x4.add(vv, veps);
+    }
+    let vinc = f32x4.div(f32x4.mul(vlr, vg), f32x4.sqrt(vden));
+    if (accumulated) {
+      vinc = f32x4.add(f32x4.mul(vmu, v128.load(accumulated + off)), vinc);
+      v128.store(accumulated + off, vinc);
+    }
+    v128.store(param + off, f32x4.sub(v128.load(param + off), vinc));
+  }
+  for (; i < len; i++) {
+    const off = <usize>i << 2;
+    const g = clip_f32(load<f32>(grad + off), scale, clip);
+    const v = rho * load<f32>(velocity + off) + (1.0 - rho) * (g * g);
+    store<f32>(velocity + off, v);
+    let den: f32;
+    if (mean_grad) {
+      const a = rho * load<f32>(mean_grad + off) + (1.0 - rho) * g;
+      store<f32>(mean_grad + off, a);
+      den = (v - a * a) + epsilon;
+    } else {
+      den = v + epsilon;
+    }
+    let inc = (lr * g) / sqrt<f32>(den);
+    if (accumulated) {
+      inc = momentum * load<f32>(accumulated + off) + inc;
+      store<f32>(accumulated + off, inc);
+    }
+    store<f32>(param + off, load<f32>(param + off) - inc);
+  }
+}
+
+export function adagrad_update(param: usize, grad: usize, accumulator: usize, len: i32, lr: f32, epsilon: f32,
+  scale: f32, clip: f32): void {
+  const vlr = f32x4.splat(lr);
+  const veps = f32x4.splat(epsilon);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const off = <usize>i << 2;
+    const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
+    const va = f32x4.add(v128.load(accumulator + off), f32x4.mul(vg, vg));
+    v128.store(accumulator + off, va);
+    const vinc = f32x4.div(f32x4.mul(vlr, vg), f32x4.sqrt(f32x4.add(va, veps)));
+    v128.store(param + off, f32x4.sub(v128.load(param + off), vinc));
+  }
+  for (; i < len; i++) {
+    const off = <usize>i << 2;
+    const g = clip_f32(load<f32>(grad + off), scale, clip);
+    const a = load<f32>(accumulator + off) + g * g;
+    store<f32>(accumulator + off, a);
+    store<f32>(param + off, load<f32>(param + off) - (lr * g) / sqrt<f32>(a + epsilon));
+  }
+}
+
+// c1 = 1/(1 − β1ᵗ)
+export function adamax_update(param: usize, grad: usize, moment: usize, norm: usize, len: i32, lr: f32,
+  beta1: f32, beta2: f32, epsilon: f32, c1: f32, scale: f32, clip: f32): void {
+  const vlrc = f32x4.splat(lr * c1);
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1.0 - beta1);
+  const vb2 = f32x4.splat(beta2);
+  const veps = f32x4.splat(epsilon);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
+  const lrc = lr * c1;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const off = <usize>i << 2;
+    const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
+    const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment + off)), f32x4.mul(vb1c, vg));
+    const vu = f32x4.max(f32x4.mul(vb2, v128.load(norm + off)), f32x4.abs(vg));
+    v128.store(moment + off, vm);
+    v128.store(norm + off, vu);
+    const vinc = f32x4.div(f32x4.mul(vlrc, vm), f32x4.add(vu, veps));
+    v128.store(param + off, f32x4.sub(v128.load(param + off), vinc));
+  }
+  for (; i < len; i++) {
+    const off = <usize>i << 2;
+    const g = clip_f32(load<f32>(grad + off), scale, clip);
+    const m = beta1 * load<f32>(moment + off) + (1.0 - beta1) * g;
+    const u = max<f32>(beta2 * load<f32>(norm + off), abs<f32>(g));
+    store<f32>(moment + off, m);
+    store<f32>(norm + off, u);
+    store<f32>(param + off, load<f32>(param + off) - (lrc * m) / (u + epsilon));
+  }
+}
+
+// a, b: the momentum and gradient weights of the header; c2 = 1/(1 − β2ᵗ)
+export function nadam_update(param: usize, grad: usize, moment1: usize, moment2: usize, len: i32, lr: f32,
+  beta1: f32, beta2: f32, epsilon: f32, a: f32, b: f32, c2: f32, scale: f32, clip: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1.0 - beta1);
+  const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1.0 - beta2);
+  const veps = f32x4.splat(epsilon);
+  const va = f32x4.splat(a), vb = f32x4.splat(b), vc2 = f32x4.splat(c2);
+  const vscale = f32x4.splat(scale), vclip = f32x4.splat(clip);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const off = <usize>i << 2;
+    const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
+    const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment1 + off)), f32x4.mul(vb1c, vg));
+    const vv = f32x4.add(f32x4.mul(vb2, v128.load(moment2 + off)), f32x4.mul(vb2c, f32x4.mul(vg, vg)));
+    v128.store(moment1 + off, vm);
+    v128.store(moment2 + off, vv);
+    const vnum = f32x4.add(f32x4.mul(va, vm), f32x4.mul(vb, vg));
+    const vinc = f32x4.div(f32x4.mul(vlr, vnum), f32x4.add(f32x4.sqrt(f32x4.mul(vv, vc2)), veps));
+    v128.store(param + off, f32x4.sub(v128.load(param + off), vinc));
+  }
+  for (; i < len; i++) {
+    const off = <usize>i << 2;
+    const g = clip_f32(load<f32>(grad + off), scale, clip);
+    const m = beta1 * load<f32>(moment1 + off) + (1.0 - beta1) * g;
+    const v = beta2 * load<f32>(moment2 + off) + (1.0 - beta2) * (g * g);
+    store<f32>(moment1 + off, m);
+    store<f32>(moment2 + off, v);
+    const num = a * m + b * g;
+    store<f32>(param + off, load<f32>(param + off) - (lr * num) / (sqrt<f32>(v * c2) + epsilon));
   }
 }

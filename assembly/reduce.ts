@@ -2,7 +2,13 @@
 
 // out[j] (+)= Σ_r inp[r, j]; inp is (m, n), out is (n). accumulate != 0 adds to out.
 export function column_sums(out: usize, inp: usize, m: i32, n: i32, accumulate: i32): void {
-  const rowBytes = <usize>n << 2;
+  column_sums_strided(out, inp, m, n, n, accumulate);
+}
+
+// The same over n of the ld columns of inp (m, ld): every column is summed alone, top to bottom,
+// so a block of columns gets the same bits as the whole (the parallel driver splits by columns).
+export function column_sums_strided(out: usize, inp: usize, m: i32, n: i32, ld: i32, accumulate: i32): void {
+  const rowBytes = <usize>ld << 2;
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const off = <usize>j << 2;
@@ -113,4 +119,33 @@ export function count_correct(pred: usize, target: usize, m: i32, n: i32, metric
     }
   }
   return correct;
+}
+
+// One pass over a gradient block for clipping and the step checks: out[0] = max |g| (f64; NaN
+// when any value is NaN, +Infinity when any is infinite) and out[1] = Σ g² (f64). The squares are
+// summed in f64 lanes (two f64x2 accumulators, lanes 0/2 and 1/3, then a scalar tail), so a
+// finite gradient of any size gives a finite norm.
+export function gradient_summary(out: usize, grad: usize, len: i32): void {
+  let vmax = f32x4.splat(0.0);
+  let vlo = f64x2.splat(0.0), vhi = f64x2.splat(0.0);
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    const vg = v128.load(grad + (<usize>i << 2));
+    vmax = f32x4.max(vmax, f32x4.abs(vg));
+    const vg_lo = f64x2.promote_low_f32x4(vg);
+    const vg_hi = f64x2.promote_low_f32x4(i32x4.shuffle(vg, vg, 2, 3, 0, 1));
+    vlo = f64x2.add(vlo, f64x2.mul(vg_lo, vg_lo));
+    vhi = f64x2.add(vhi, f64x2.mul(vg_hi, vg_hi));
+  }
+  let m = max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
+    max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+  let sum = (f64x2.extract_lane(vlo, 0) + f64x2.extract_lane(vlo, 1)) +
+    (f64x2.extract_lane(vhi, 0) + f64x2.extract_lane(vhi, 1));
+  for (; i < len; i++) {
+    const g = load<f32>(grad + (<usize>i << 2));
+    m = max<f32>(m, abs<f32>(g));
+    sum += <f64>g * <f64>g;
+  }
+  store<f64>(out, <f64>m);
+  store<f64>(out, sum, 8);
 }

@@ -2,13 +2,20 @@
 // derivatives in f32x4 form, each with a scalar twin that computes the same polynomial so that
 // SIMD lanes and scalar tails agree bit for bit. Nothing here is exported from the module.
 
-// Activation kinds. Mirrored in src/runtime/abi.ts; keep the numbers in step.
+// Activation codes: the `code` column of the table in src/model/activations.ts (one row per
+// activation; test/kernels/codes.test.ts checks that the two sides agree).
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_LEAKY_RELU: i32 = 2;
 export const ACT_SIGMOID: i32 = 3;
 export const ACT_TANH: i32 = 4;
 export const ACT_SOFTMAX: i32 = 5;
+export const ACT_ELU: i32 = 6;
+export const ACT_SELU: i32 = 7;
+export const ACT_GELU: i32 = 8;
+export const ACT_SOFTPLUS: i32 = 9;
+export const ACT_SWISH: i32 = 10;
+export const ACT_SOFTSIGN: i32 = 11;
 
 // exp(x) by Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, and Cephes' degree-5
 // polynomial for e^r (relative error ≤ 2e-7 on [-87.3, 88]). x is clamped to that range first:
@@ -105,13 +112,17 @@ const T7: f32 = -0.053968253968;
   return copysign<f32>(t, x);
 }
 
-// f(x) for the elementwise kinds; `alpha` is the leaky-ReLU slope for negative inputs.
+// f(x) for the kinds the GEMM epilogue fuses (the `fused` column of the activation table:
+// linear, relu, leakyRelu, sigmoid, tanh); `alpha` is the leaky-ReLU slope for negative inputs.
+// Any other code traps: the other kinds run as their own pass (activation.ts), which keeps the
+// inlined epilogues of gemm.ts small.
 // @ts-ignore: decorator
 @inline export function activate_f32x4(x: v128, kind: i32, valpha: v128): v128 {
   if (kind == ACT_RELU) return f32x4.max(x, f32x4.splat(0.0));
   if (kind == ACT_LEAKY_RELU) return f32x4.max(x, f32x4.mul(x, valpha));
   if (kind == ACT_SIGMOID) return sigmoid_f32x4(x);
   if (kind == ACT_TANH) return tanh_f32x4(x);
+  if (kind != ACT_LINEAR) unreachable();
   return x;
 }
 
@@ -121,5 +132,147 @@ const T7: f32 = -0.053968253968;
   if (kind == ACT_LEAKY_RELU) return x > 0 ? x : x * alpha;
   if (kind == ACT_SIGMOID) return sigmoid_f32(x);
   if (kind == ACT_TANH) return tanh_f32(x);
+  if (kind != ACT_LINEAR) unreachable();
   return x;
+}
+
+// e^x − 1 for x ≤ 0 without the cancellation of exp(x) − 1 near 0: for x > −1/2 the Taylor
+// polynomial to x⁷ (truncation < x⁸/8! ≤ 1e-7·|x|·… , relative error < 3e-7), below it
+// exp(x) − 1 (relative error ≤ 2e-7·eˣ/(1 − eˣ) ≤ 3e-7). Used by elu and selu (x < 0 only).
+const EM1_SWITCH: f32 = -0.5;
+const E2: f32 = 0.5;
+const E3: f32 = 1.6666666666666666e-1;
+const E4: f32 = 4.1666666666666664e-2;
+const E5: f32 = 8.3333333333333332e-3;
+const E6: f32 = 1.3888888888888889e-3;
+const E7: f32 = 1.9841269841269841e-4;
+
+// @ts-ignore: decorator
+@inline export function expm1_neg_f32x4(x: v128): v128 {
+  let vp = f32x4.add(f32x4.mul(f32x4.splat(E7), x), f32x4.splat(E6));
+  vp = f32x4.add(f32x4.mul(vp, x), f32x4.splat(E5));
+  vp = f32x4.add(f32x4.mul(vp, x), f32x4.splat(E4));
+  vp = f32x4.add(f32x4.mul(vp, x), f32x4.splat(E3));
+  vp = f32x4.add(f32x4.mul(vp, x), f32x4.splat(E2));
+  vp = f32x4.add(f32x4.mul(f32x4.mul(vp, x), x), x);
+  const vbig = f32x4.sub(exp_f32x4(x), f32x4.splat(1.0));
+  return v128.bitselect(vp, vbig, f32x4.gt(x, f32x4.splat(EM1_SWITCH)));
+}
+
+// @ts-ignore: decorator
+@inline export function expm1_neg_f32(x: f32): f32 {
+  if (x > EM1_SWITCH) {
+    let p: f32 = E7 * x + E6;
+    p = p * x + E5;
+    p = p * x + E4;
+    p = p * x + E3;
+    p = p * x + E2;
+    return p * x * x + x;
+  }
+  return exp_f32(x) - 1.0;
+}
+
+// ln(1 + u) for u in [0, 1], as k·ln2 + 2·atanh(s): k = 0, s = u/(2 + u) for u ≤ √2 − 1, else
+// k = 1, s = (u − 1)/(u + 3) (the same thing for (1 + u)/2); |s| ≤ 0.1716, so the odd series
+// to s⁹ is good to 1e-9 relative and s is computed from u without the cancellation of 1 + u.
+const LOG1P_SWITCH: f32 = 0.41421356;
+const LN2: f32 = 0.6931471805599453;
+const A3: f32 = 0.3333333333333333;
+const A5: f32 = 0.2;
+const A7: f32 = 0.14285714285714285;
+const A9: f32 = 0.1111111111111111;
+
+// @ts-ignore: decorator
+@inline export function log1p_unit_f32x4(u: v128): v128 {
+  const vbig = f32x4.gt(u, f32x4.splat(LOG1P_SWITCH));
+  const vone = f32x4.splat(1.0);
+  const vnum = v128.bitselect(f32x4.sub(u, vone), u, vbig);
+  const vden = f32x4.add(u, v128.bitselect(f32x4.splat(3.0), f32x4.splat(2.0), vbig));
+  const vs = f32x4.div(vnum, vden);
+  const vs2 = f32x4.mul(vs, vs);
+  let vp = f32x4.add(f32x4.mul(f32x4.splat(A9), vs2), f32x4.splat(A7));
+  vp = f32x4.add(f32x4.mul(vp, vs2), f32x4.splat(A5));
+  vp = f32x4.add(f32x4.mul(vp, vs2), f32x4.splat(A3));
+  vp = f32x4.add(f32x4.mul(f32x4.mul(vp, vs2), vs), vs);
+  vp = f32x4.add(vp, vp);
+  return f32x4.add(vp, v128.and(f32x4.splat(LN2), vbig));
+}
+
+// @ts-ignore: decorator
+@inline export function log1p_unit_f32(u: f32): f32 {
+  const big = u > LOG1P_SWITCH;
+  const s: f32 = (big ? u - 1.0 : u) / (u + (big ? <f32>3.0 : <f32>2.0));
+  const s2: f32 = s * s;
+  let p: f32 = A9 * s2 + A7;
+  p = p * s2 + A5;
+  p = p * s2 + A3;
+  p = p * s2 * s + s;
+  p = p + p;
+  return p + (big ? LN2 : <f32>0.0);
+}
+
+// erf(x) as Eigen's and XLA's float erf: x clamped to [−4, 4] (erf(4) rounds to 1 in float32),
+// then x·P(x²)/Q(x²) with P of degree 6 and Q of degree 4 in x². Measured against a float64 erf
+// (test/kernels/activation.test.ts, which replays these float32 operations): at most 4.3e-7
+// absolute error over [−5, 5] (largest near |x| = 3.6), 2.6e-7 relative for |x| < 1.
+const ERF_CLAMP: f32 = 4.0;
+const EA1: f32 = -1.60960333262415e-02;
+const EA3: f32 = -2.95459980854025e-03;
+const EA5: f32 = -7.34990630326855e-04;
+const EA7: f32 = -5.69250639462346e-05;
+const EA9: f32 = -2.10102402082508e-06;
+const EA11: f32 = 2.77068142495902e-08;
+const EA13: f32 = -2.72614225801306e-10;
+const EB0: f32 = -1.42647390514189e-02;
+const EB2: f32 = -7.37332916720468e-03;
+const EB4: f32 = -1.68282697438203e-03;
+const EB6: f32 = -2.13374055278905e-04;
+const EB8: f32 = -1.45660718464996e-05;
+
+// @ts-ignore: decorator
+@inline export function erf_f32x4(x: v128): v128 {
+  x = f32x4.max(f32x4.min(x, f32x4.splat(ERF_CLAMP)), f32x4.splat(-ERF_CLAMP));
+  const vx2 = f32x4.mul(x, x);
+  let vp = f32x4.add(f32x4.mul(vx2, f32x4.splat(EA13)), f32x4.splat(EA11));
+  vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA9));
+  vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA7));
+  vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA5));
+  vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA3));
+  vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA1));
+  vp = f32x4.mul(x, vp);
+  let vq = f32x4.add(f32x4.mul(vx2, f32x4.splat(EB8)), f32x4.splat(EB6));
+  vq = f32x4.add(f32x4.mul(vx2, vq), f32x4.splat(EB4));
+  vq = f32x4.add(f32x4.mul(vx2, vq), f32x4.splat(EB2));
+  vq = f32x4.add(f32x4.mul(vx2, vq), f32x4.splat(EB0));
+  return f32x4.div(vp, vq);
+}
+
+// @ts-ignore: decorator
+@inline export function erf_f32(x: f32): f32 {
+  x = max<f32>(min<f32>(x, ERF_CLAMP), -ERF_CLAMP);
+  const x2: f32 = x * x;
+  let p: f32 = x2 * EA13 + EA11;
+  p = x2 * p + EA9;
+  p = x2 * p + EA7;
+  p = x2 * p + EA5;
+  p = x2 * p + EA3;
+  p = x2 * p + EA1;
+  p = x * p;
+  let q: f32 = x2 * EB8 + EB6;
+  q = x2 * q + EB4;
+  q = x2 * q + EB2;
+  q = x2 * q + EB0;
+  return p / q;
+}
+
+// A gradient as the optimizers read it: clamp(g·scale, −clip, clip). scale is the global-norm
+// factor (1 when clipNorm is off, so g·1 = g exactly) and clip the clipValue (+∞ when off).
+// @ts-ignore: decorator
+@inline export function clip_f32x4(vg: v128, vscale: v128, vclip: v128): v128 {
+  return f32x4.max(f32x4.min(f32x4.mul(vg, vscale), vclip), f32x4.neg(vclip));
+}
+
+// @ts-ignore: decorator
+@inline export function clip_f32(g: f32, scale: f32, clip: f32): f32 {
+  return max<f32>(min<f32>(g * scale, clip), -clip);
 }

@@ -9,11 +9,10 @@ export type {
   MetricFigures, PerClass, PipelineLike, ReduceLROnPlateau, Schedule, Summary, SummaryLayer,
 } from './model/model.js';
 export type {
-  ActivationName, InitName, LayerSpec, LossName, ModelSpec, OptimizerName, OptimizerSpec,
+  ActivationName, BatchNormalizationLayerSpec, DenseLayerSpec, DropoutLayerSpec, InitName, LayerSpec, LayerType,
+  LossName, LossSpec, ModelSpec, OptimizerName, OptimizerSpec,
 } from './model/spec.js';
 export { loadModel, DEFAULT_MAX_PARAMETERS, type LoadOptions } from './io/json.js';
 export type { ModelJSON } from './io/format.js';
-export type { KernelExports, KernelMemory } from './runtime/abi.js';
-export type { KernelFactory } from './runtime/module.js';
 export type { Matrix, MatrixLike, TargetsLike } from './types.js';
 export * from './data/index.js';

@@ -16,8 +16,8 @@ import { fmtRate, now, parseArgs, printTable, sizesName, stats, syntheticData, w
 
 // plan words (src/model/network.ts)
 const H = { input: 2, target: 3, scratch: 4, params: 5, grads: 6, paramCount: 7 };
-const LAYER0 = 32, LAYER_WORDS = 16;
-const L = { in: 0, out: 1, activation: 2, weight: 4, bias: 5, dweight: 6, dbias: 7, output: 8, doutput: 9 };
+const LAYER0 = 64, LAYER_WORDS = 24;
+const L = { in: 1, out: 2, activation: 3, weight: 5, bias: 6, dweight: 7, dbias: 8, output: 9, doutput: 10 };
 const RELU = 1, SOFTMAX = 5, LINEAR = 0;
 
 interface Net {
@@ -120,7 +120,7 @@ export async function profileTraining(sizes: Sizes, batch: number, rows: number,
   }
   const params = word(H.params), grads = word(H.grads), count = word(H.paramCount);
   add(`all_finite (${fmtRate(count)} grads)`, () => k.all_finite(grads, count));
-  add(`sgd_update (${fmtRate(count)} params, lr 0)`, () => k.sgd_update(params, grads, count, 0, 0));
+  add(`sgd_update (${fmtRate(count)} params, lr 0)`, () => k.sgd_update(params, grads, count, 0, 0, 1, Infinity));
   const stepUs = parts.reduce((s, p) => s + p.us, 0);
 
   // one wasm call for a whole epoch (weights do change here: the model trains on)

@@ -112,7 +112,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   try {
     parsed = parseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\.$/, '').replace(/^Option '(-[^' ]+)(?: <value>)?'.*argument missing$/, "option '$1' needs a value");
+    const message = (error as Error).message.replace(/\.$/, '').replace(/^Option '(?:-\w, )?(-[^' ]+)(?: <value>)?' argument missing$/, "option '$1' needs a value");
     throw new UsageError(`${message.charAt(0).toLowerCase()}${message.slice(1)} (see neuronine ${spec.name} --help)`);
   }
   // a string option given twice keeps the last value (parseArgs' rule); say nothing about it

@@ -37,9 +37,14 @@ export const TRAIN: CommandSpec = {
     { name: 'scale', value: '<kind>', default: 'standard', description: `feature scaling fitted on the training rows: ${SCALERS.join(', ')}` },
     { name: 'early-stopping', value: '<patience>', description: 'stop when the validation loss has not improved for this many epochs; keep the best weights' },
     { name: 'validation-split', value: '<share>', default: '0.1 with --early-stopping, else 0', description: 'share of the training rows watched for validation' },
+    { name: 'features', value: '<columns>', default: 'all but the target and --ignore', description: 'comma-separated columns to learn from' },
     { name: 'ignore', value: '<columns>', description: 'comma-separated columns to leave out (IDs, free text)' },
     { name: 'categorical', value: '<columns>', description: 'numeric columns to one-hot encode (codes)' },
+    { name: 'numeric', value: '<columns>', description: 'columns to keep numeric even if they look like IDs or text' },
+    { name: 'max-categories', value: '<n>', default: '50', description: 'most distinct values of a categorical column' },
+    { name: 'unknown-category', value: '<rule>', default: 'error', description: "a category unseen in training, at prediction: error, or ignore (all zeros)" },
     { name: 'missing', value: '<rule>', default: 'error', description: 'missing cells: error, drop (the row), mean (fill)' },
+    { name: 'decimal', value: '<separator>', default: '.', description: "decimal separator in numbers: . or , (with ;-separated files)" },
     { name: 'task', value: '<task>', default: 'from the target', description: 'classification or regression' },
     { name: 'output', short: 'o', value: '<model.json>', description: "save the model here ('-' for stdout)" },
     { name: 'json', description: 'print the results as one JSON object on stdout' },
@@ -91,6 +96,23 @@ export function parseLayers(text: string | boolean | undefined): number[] {
   return sizes.map(Number);
 }
 
+/** The data layer's advice in option names (`options.ignore: ["id"]`) said as this command's flags (`--ignore id`). */
+export function asFlags(message: string): string {
+  const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return message
+    .replace(/options\.(\w+): \[([^\]]*)\]/g, (_, name: string, list: string) => {
+      try {
+        return `${flag(name)} ${(JSON.parse(`[${list}]`) as unknown[]).join(',')}`;
+      } catch {
+        return `${flag(name)} ${list}`;
+      }
+    })
+    .replace(/options\.(\w+): '([^']*)'( or '([^']*)')?/g, (_, name: string, a: string, _or, b?: string) => `${flag(name)} ${a}${b ? ` or ${flag(name)} ${b}` : ''}`)
+    .replace(/options\.(\w+)/g, (_, name: string) => flag(name))
+    .replace(/e\.g\. trainTestSplit\(data, \{ scale: '(\w+)' \}\)/g, '--scale $1')
+    .replace(/lower the learning rate \(now ([^)]+)\)/g, 'lower --lr (now $1)');
+}
+
 export async function train(argv: string[]): Promise<number> {
   const parsed = parseCommand(TRAIN, argv);
   const [path] = positionals(TRAIN, parsed);
@@ -109,8 +131,15 @@ export async function train(argv: string[]): Promise<number> {
   if (patience !== undefined && validationSplit === 0) throw new UsageError('--early-stopping watches the validation loss; give --validation-split a share above 0');
   const missing = choiceFlag('missing', v.missing, 'error', ['error', 'drop', 'mean'] as const);
   const task = v.task === undefined ? undefined : choiceFlag('task', v.task, 'classification', ['classification', 'regression'] as const);
-  const ignore = listFlag('ignore', v.ignore);
-  const categorical = listFlag('categorical', v.categorical);
+  const columnOptions = {
+    features: listFlag('features', v.features),
+    ignore: listFlag('ignore', v.ignore),
+    categorical: listFlag('categorical', v.categorical),
+    numeric: listFlag('numeric', v.numeric),
+  };
+  const maxCategories = v['max-categories'] === undefined ? undefined : integerFlag('max-categories', v['max-categories'], 50, 1);
+  const unknownCategory = choiceFlag('unknown-category', v['unknown-category'], 'error', ['error', 'ignore'] as const);
+  const decimal = choiceFlag('decimal', v.decimal, '.', ['.', ','] as const);
   const output = v.output as string | undefined;
   const json = v.json === true;
   if (output === '-' && json) throw new UsageError("-o - and --json both want stdout; save the model to a file or drop --json");
@@ -127,8 +156,8 @@ export async function train(argv: string[]): Promise<number> {
     throw new CLIError(`${source}: ${(error as Error).message}`);
   }
   const target = v.target as string | undefined;
-  for (const [flag, names] of [['target', target === undefined ? [] : [target]], ['ignore', ignore ?? []], ['categorical', categorical ?? []]] as const) {
-    for (const name of names) {
+  for (const [flag, names] of [['target', target === undefined ? [] : [target]], ...Object.entries(columnOptions)] as const) {
+    for (const name of names ?? []) {
       if (!columns.includes(name)) {
         throw new CLIError(`--${flag}: ${source} has no column '${name}'${didYouMean(name, columns, (c) => `'${c}'`)} (columns: ${columns.join(', ')})`);
       }
@@ -136,11 +165,12 @@ export async function train(argv: string[]): Promise<number> {
   }
   let data: Dataset;
   try {
+    const given = Object.fromEntries(Object.entries(columnOptions).filter(([, names]) => names !== undefined));
     data = parseCSV(text, {
-      target: target ?? -1, missing, ...(ignore ? { ignore } : {}), ...(categorical ? { categorical } : {}), ...(task ? { task } : {}),
+      target: target ?? -1, missing, unknownCategory, decimal, ...given, ...(task ? { task } : {}), ...(maxCategories ? { maxCategories } : {}),
     });
   } catch (error) {
-    throw new CLIError(`${source}: ${(error as Error).message}`);
+    throw new CLIError(`${source}: ${asFlags((error as Error).message)}`);
   }
 
   // split: stratified for classification (a class with a single row cannot be: then a plain split)
@@ -153,7 +183,8 @@ export async function train(argv: string[]): Promise<number> {
       ({ train, test } = split(classification));
     } catch (error) {
       if (!classification || !(error instanceof RangeError) || !/single row/.test(error.message)) throw error;
-      report.line(`note: ${error.message.replace(/^trainTestSplit: /, '')}; splitting without stratification`);
+      const label = (error as { value?: unknown }).value;
+      report.line(`note: class ${label === undefined ? '' : `${JSON.stringify(label)} `}has a single row, so it cannot be in both halves of a stratified split; splitting without stratification`);
       ({ train, test } = split(false));
     }
   } else if (scale !== 'none') {
@@ -174,7 +205,7 @@ export async function train(argv: string[]): Promise<number> {
   const model = await createModel(spec);
   const shape = [train.x.cols, ...layers, outputs].join('-');
   const trainRows = train.rows - Math.floor(train.rows * validationSplit);
-  report.line(`${source}: ${data.rows} rows, ${data.features.length} features, target '${data.target}' (${classification ? `classification, ${outputs} classes` : 'regression'})`);
+  report.line(`${source}: ${data.rows} rows, ${data.features.length} feature${data.features.length === 1 ? '' : 's'}, target '${data.target}' (${classification ? `classification, ${outputs} classes` : 'regression'})`);
   report.line(`split: ${trainRows} training, ${train.rows - trainRows} validation, ${test?.rows ?? 0} held-out rows; seed ${seed}`);
   report.line(`model: ${shape}, ${activation} hidden, ${classification ? 'softmax + cross-entropy' : 'linear + MSE'}, ${optimizer} lr ${learningRate}; ${grouped(model.parameterCount)} parameters`);
 
@@ -197,9 +228,14 @@ export async function train(argv: string[]): Promise<number> {
       epochs, batchSize, signal: controller.signal,
       ...(validationSplit > 0 ? { validationSplit } : {}),
       ...(patience !== undefined ? { earlyStopping: { monitor: 'valLoss', patience, restoreBestWeights: true } } : {}),
-      onBatchEnd: progress.onBatchEnd,
+      // per-batch figures only for the live bar: fit with a signal and onBatchEnd runs one batch
+      // per wasm call (and yield), measured 1.5-2x slower on small networks; lines need none
+      ...(progress.live ? { onBatchEnd: progress.onBatchEnd } : {}),
       onEpochEnd: progress.onEpochEnd,
     });
+  } catch (error) {
+    // a loss or gradient that stopped being finite: the library's advice, said as flags
+    throw new CLIError(asFlags((error as Error).message));
   } finally {
     process.off('SIGINT', onInterrupt);
     progress.finish();

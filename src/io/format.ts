@@ -2,24 +2,34 @@
  * The model JSON format, version 2, and its encoding helpers. A saved model is
  * ```
  * { format: 'neuronine-model', version: 2,
- *   spec: { inputs, layers: [{ units, activation, alpha? }], loss, optimizer: {…}, init, seed },
- *   weights: [{ weight: base64, bias: base64 }],   // float32 little-endian, weight (inputs × units) row-major
+ *   spec: { inputs, layers: [...], loss, optimizer: {…}, init, seed },   // a ModelSpec, as createModel takes it
+ *   weights: [...],          // one entry per layer, float32 little-endian base64:
+ *                            //   dense { weight (inputs × units, row-major), bias }
+ *                            //   batchNormalization { weight: γ, bias: β, movingMean, movingVariance }
+ *                            //   dropout {}
  *   steps: number,                                 // optimizer steps taken
  *   optimizerState?: {                             // left out by toJSON({ optimizer: false })
  *     blocks: base64[],                            // the optimizer's state blocks over the whole parameter
- *                                                  // block, alignment padding included (momentum: velocity;
- *                                                  // adam: first and second moments)
- *     biasCorrection: [β1ᵗ, β2ᵗ] },                // Adam's running powers (f64, exact in JSON)
+ *                                                  // block, alignment padding included, in the order of
+ *                                                  // the optimizer kernel (momentum: velocity; adam: first
+ *                                                  // and second moments; rmsprop: velocity, mean gradient
+ *                                                  // if centered, momentum if any; adagrad: accumulator)
+ *     biasCorrection: [β1ᵗ, β2ᵗ, d, Πu] },         // running powers (f64, exact in JSON); nadam's
+ *                                                  // 0.96^(0.004t) and Π u_s (two entries: both 1)
  *   training?: {                                   // what a later fit continues
  *     epoch,                                       // epochs trained over all fits
  *     shuffle: [u32, u32, u32, u32],               // the shuffle stream's xoshiro128** state
+ *     dropoutStream?: u32,                         // dropout masks drawn so far
  *     schedule?: { key, start, base, period },
  *     plateau?: { key, best, wait, cooldown },
  *     earlyStopping?: { key, best, wait, bestEpoch, weights?: base64 } },
  *   pipeline?: {…} }                               // the data pipeline's own JSON, when there is one
  * ```
- * `best` is null before any value was seen. Version 1 files (no
- * optimizer state, no training state) still load: their moments start afresh.
+ * Version 2 added layer kinds (`type`), the L1/L2 fields, loss objects (`{ type: 'huber', delta }`),
+ * the new optimizers and clipping (the optimizer object holds only the options of its type), the
+ * optimizer state and the training state. `best` is null before any value was seen. Version 1
+ * files (dense layers only, every optimizer field written, no optimizer or training state) still
+ * load: their moments start afresh.
  */
 
 export const FORMAT = 'neuronine-model';
@@ -33,6 +43,7 @@ export interface TrainingJSON {
   schedule?: { key: string; start: number; base: number; period: number };
   plateau?: { key: string; best: number | null; wait: number; cooldown: number };
   earlyStopping?: { key: string; best: number | null; wait: number; bestEpoch: number; weights?: string };
+  dropoutStream?: number;
 }
 
 export interface ModelJSON {
@@ -40,15 +51,15 @@ export interface ModelJSON {
   version: number;
   spec: {
     inputs: number;
-    layers: { units: number; activation: string; alpha?: number }[];
-    loss: string;
+    layers: Record<string, unknown>[];
+    loss: string | { type: string; delta?: number };
     optimizer: Record<string, unknown>;
     init: string;
     seed: number;
   };
-  weights: { weight: string; bias: string }[];
+  weights: { weight?: string; bias?: string; movingMean?: string; movingVariance?: string }[];
   steps: number;
-  optimizerState?: { blocks: string[]; biasCorrection: [number, number] };
+  optimizerState?: { blocks: string[]; biasCorrection: number[] };
   training?: TrainingJSON;
   pipeline?: unknown;
 }

@@ -6,12 +6,25 @@
  * half-loaded model.
  */
 import { createModel, type CreateOptions, type Model } from '../model/model.js';
-import { parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec } from '../model/spec.js';
+import { lossToSpec, optimizerToSpec, parameterCount, resolveSpec, type ModelSpec, type ResolvedLayer, type ResolvedSpec } from '../model/spec.js';
 import { checkKeys } from '../check.js';
+import { ACTIVATION_TABLE } from '../model/activations.js';
+import { OPTIMIZER_TABLE } from '../model/optimizers.js';
 import { Pipeline } from '../data/pipeline.js';
 import { xoshiro128ss } from '../data/random.js';
 import type { TrainingState } from '../model/fit.js';
 import { decodeFloats, encodeFloats, FORMAT, READABLE_VERSIONS, VERSION, type ModelJSON, type TrainingJSON } from './format.js';
+
+/** A resolved layer as the spec a user would write for it (defaults of zero left out). */
+function layerToJSON(l: ResolvedLayer): Record<string, unknown> {
+  if (l.type === 'dropout') return { type: 'dropout', rate: l.rate };
+  if (l.type === 'batchNormalization') return { type: 'batchNormalization', momentum: l.momentum, epsilon: l.epsilon };
+  const out: Record<string, unknown> = { units: l.units, activation: l.activation };
+  if ('alpha' in ACTIVATION_TABLE[l.activation]) out.alpha = l.alpha;
+  if (l.l1 !== 0) out.l1 = l.l1;
+  if (l.l2 !== 0) out.l2 = l.l2;
+  return out;
+}
 
 /** Options of `model.toJSON()`. */
 export interface SaveOptions {
@@ -27,21 +40,31 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 /** The model as plain JSON (see format.ts); `model.toJSON()` calls this. */
 export function modelToJSON(model: Model, options: SaveOptions = {}): ModelJSON {
   const { spec } = model;
+  // the optimizer's own options only (another type's field would be refused on load)
+  const optimizer = optimizerToSpec(spec.optimizer) as unknown as Record<string, unknown>;
   const json: ModelJSON = {
     format: FORMAT,
     version: VERSION,
     spec: {
       inputs: spec.inputs,
-      layers: spec.layers.map((l) => (l.activation === 'leakyRelu' ? { units: l.units, activation: l.activation, alpha: l.alpha } : { units: l.units, activation: l.activation })),
-      loss: spec.loss,
-      optimizer: { ...spec.optimizer },
+      layers: spec.layers.map(layerToJSON),
+      loss: lossToSpec(spec),
+      optimizer,
       init: spec.init,
       seed: spec.seed,
     },
-    weights: model.layerViews().map(({ weight, bias }) => ({ weight: encodeFloats(weight), bias: encodeFloats(bias) })),
+    weights: model.layerViews().map((views, i) => {
+      const type = spec.layers[i].type;
+      if (type === 'dropout') return {};
+      const entry: ModelJSON['weights'][number] = { weight: encodeFloats(views.weight), bias: encodeFloats(views.bias) };
+      if (views.movingMean && views.movingVariance) {
+        entry.movingMean = encodeFloats(views.movingMean);
+        entry.movingVariance = encodeFloats(views.movingVariance);
+      }
+      return entry;
+    }),
     steps: model.steps,
   };
-  if (spec.optimizer.type !== 'momentum') delete json.spec.optimizer.nesterov;
   const net = model.network('toJSON');
   const f32 = net.ws.f32;
   const block = (address: number) => encodeFloats(f32.subarray(address >>> 2, (address >>> 2) + net.paramFloats));
@@ -55,6 +78,7 @@ export function modelToJSON(model: Model, options: SaveOptions = {}): ModelJSON 
     training.earlyStopping = { ...rest, best: finiteOrNull(rest.best) };
     if (weights) training.earlyStopping.weights = encodeFloats(weights);
   }
+  if (net.spec.layers.some((l) => l.type === 'dropout')) training.dropoutStream = net.dropoutStream;
   json.training = training;
   if (model.pipeline) json.pipeline = model.pipeline.toJSON();
   return json;
@@ -79,7 +103,7 @@ function key(where: string, value: unknown): string {
 }
 
 /** Reads the saved training state (see format.ts), checking every field; `paramFloats` sizes the weights snapshot. */
-function readTraining(where: string, value: unknown, paramFloats: number): { state: TrainingState; shuffle: [number, number, number, number] } {
+function readTraining(where: string, value: unknown, paramFloats: number): { state: TrainingState; shuffle: [number, number, number, number]; dropoutStream: number } {
   if (!isObject(value)) throw new TypeError(`${where} must be an object { epoch, shuffle, … }`);
   const state: TrainingState = { epoch: count(`${where}.epoch`, value.epoch) };
   const shuffle = value.shuffle;
@@ -104,7 +128,22 @@ function readTraining(where: string, value: unknown, paramFloats: number): { sta
     const es = { key: key(`${where}.earlyStopping.key`, e.key), best: real(`${where}.earlyStopping.best`, e.best, NaN), wait: count(`${where}.earlyStopping.wait`, e.wait), bestEpoch: count(`${where}.earlyStopping.bestEpoch`, e.bestEpoch) };
     state.earlyStopping = e.weights === undefined ? es : { ...es, weights: decodeFloats(`${where}.earlyStopping.weights`, e.weights, paramFloats) };
   }
-  return { state, shuffle: shuffle as [number, number, number, number] };
+  const dropoutStream = value.dropoutStream === undefined ? 0 : count(`${where}.dropoutStream`, value.dropoutStream, 0xffffffff);
+  return { state, shuffle: shuffle as [number, number, number, number], dropoutStream };
+}
+
+/**
+ * A version 1 spec as version 2 reads it: version 1 wrote every optimizer field whatever the type
+ * (momentum for adam, β for sgd…); only the type's own options are kept.
+ */
+function upgradeVersion1(spec: ModelJSON['spec']): ModelJSON['spec'] {
+  const optimizer = spec.optimizer;
+  if (typeof optimizer !== 'object' || optimizer === null || Array.isArray(optimizer)) return spec;
+  const row = (OPTIMIZER_TABLE as Record<string, { options: object }>)[String(optimizer.type)];
+  if (!row) return spec;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(optimizer)) if (key === 'type' || key in row.options) kept[key] = value;
+  return { ...spec, optimizer: kept };
 }
 
 /** Options of {@link loadModel}. */
@@ -137,7 +176,7 @@ export const DEFAULT_MAX_PARAMETERS = 1 << 24;
 export async function loadModel(json: string | ModelJSON | object, options: LoadOptions = {}): Promise<Model> {
   const where = 'loadModel';
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object; got ${options === null ? 'null' : typeof options}`);
-  checkKeys(`${where}: options`, options, ['kernels', 'maxParameters']);
+  checkKeys(`${where}: options`, options, ['threads', 'kernels', 'instantiate', 'maxParameters']);
   const maxParameters = options.maxParameters ?? DEFAULT_MAX_PARAMETERS;
   if (typeof maxParameters !== 'number' || !Number.isSafeInteger(maxParameters) || maxParameters < 1) {
     throw new RangeError(`${where}: options.maxParameters must be a positive integer; got ${String(maxParameters)}`);
@@ -155,8 +194,8 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
   const saved = data as Partial<ModelJSON>;
   if (saved.format !== FORMAT) throw new TypeError(`${where}: format is ${JSON.stringify(saved.format)}; expected '${FORMAT}' (is this a neuronine model?)`);
   if (typeof saved.version !== 'number' || !READABLE_VERSIONS.includes(saved.version)) throw new RangeError(`${where}: version ${JSON.stringify(saved.version)} is not supported; this library reads versions ${READABLE_VERSIONS.join(' and ')} (it writes ${VERSION})`);
-  const spec = saved.spec;
-  if (typeof spec !== 'object' || spec === null) throw new TypeError(`${where}: spec is missing`);
+  if (typeof saved.spec !== 'object' || saved.spec === null) throw new TypeError(`${where}: spec is missing`);
+  const spec = saved.version === 1 ? upgradeVersion1(saved.spec) : saved.spec;
   if (!Array.isArray(spec.layers)) throw new TypeError(`${where}: spec.layers must be an array`);
   const weights = saved.weights;
   if (!Array.isArray(weights) || weights.length !== spec.layers.length) {
@@ -178,12 +217,27 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
     throw new RangeError(`${where}: the file describes a model of ${parameters} parameters, above options.maxParameters (${maxParameters}); nothing was allocated. Pass a larger maxParameters to load it`);
   }
   const decoded = resolved.layers.map((layer, i) => {
-    const entry = weights[i] as { weight?: unknown; bias?: unknown } | null;
-    if (typeof entry !== 'object' || entry === null) throw new TypeError(`${where}: weights[${i}] must be { weight, bias }`);
-    return {
-      weight: decodeFloats(`${where}: weights[${i}].weight`, entry.weight, layer.inputs * layer.units),
-      bias: decodeFloats(`${where}: weights[${i}].bias`, entry.bias, layer.units),
+    const entry = weights[i] as Record<string, unknown> | null;
+    const fields = layer.type === 'dense' ? ['weight', 'bias'] : layer.type === 'batchNormalization' ? ['weight', 'bias', 'movingMean', 'movingVariance'] : [];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new TypeError(`${where}: weights[${i}] must be an object { ${fields.join(', ')} } for a '${layer.type}' layer`);
+    }
+    for (const key of Object.keys(entry)) {
+      if (!fields.includes(key)) throw new TypeError(`${where}: weights[${i}].${key} does not belong to a '${layer.type}' layer (expected { ${fields.join(', ')} })`);
+    }
+    if (layer.type === 'dropout') return { weight: new Float32Array(0), bias: new Float32Array(0) };
+    const sizes = layer.type === 'dense' ? [layer.inputs * layer.units, layer.units] : [layer.units, layer.units];
+    const out: { weight: Float32Array; bias: Float32Array; movingMean?: Float32Array; movingVariance?: Float32Array } = {
+      weight: decodeFloats(`${where}: weights[${i}].weight`, entry.weight, sizes[0]),
+      bias: decodeFloats(`${where}: weights[${i}].bias`, entry.bias, sizes[1]),
     };
+    if (layer.type === 'batchNormalization') {
+      out.movingMean = decodeFloats(`${where}: weights[${i}].movingMean`, entry.movingMean, layer.units);
+      out.movingVariance = decodeFloats(`${where}: weights[${i}].movingVariance`, entry.movingVariance, layer.units);
+      const negative = out.movingVariance.findIndex((v) => v < 0);
+      if (negative >= 0) throw new RangeError(`${where}: weights[${i}].movingVariance value ${negative} is ${out.movingVariance[negative]}; a variance is at least 0`);
+    }
+    return out;
   });
   const outputs = resolved.layers[resolved.layers.length - 1].units;
   if (pipeline) {
@@ -196,7 +250,7 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
   // the model is new and not yet returned: if a check below fails, nobody ever sees it
   const net = model.network(where);
   let moments: Float32Array[] | undefined;
-  let biasCorrection: [number, number] | undefined;
+  let biasCorrection: number[] | undefined;
   if (saved.optimizerState !== undefined && saved.optimizerState !== null) {
     const o = saved.optimizerState as unknown;
     if (!isObject(o) || !Array.isArray(o.blocks)) throw new TypeError(`${where}: optimizerState must be { blocks, biasCorrection }`);
@@ -204,8 +258,8 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
     if (o.blocks.length !== blocks.length) throw new RangeError(`${where}: optimizerState.blocks holds ${o.blocks.length} blocks; optimizer '${resolved.optimizer.type}' keeps ${blocks.length}`);
     moments = o.blocks.map((b, i) => decodeFloats(`${where}: optimizerState.blocks[${i}]`, b, net.paramFloats));
     const bc = o.biasCorrection;
-    if (!Array.isArray(bc) || bc.length !== 2 || !bc.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${where}: optimizerState.biasCorrection must be two numbers in [0, 1] (β1ᵗ, β2ᵗ)`);
-    biasCorrection = [bc[0], bc[1]];
+    if (!Array.isArray(bc) || (bc.length !== 2 && bc.length !== 4) || !bc.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${where}: optimizerState.biasCorrection must be two or four numbers in [0, 1] (β1ᵗ, β2ᵗ, nadam's 0.96^(0.004t) and Π u)`);
+    biasCorrection = bc as number[];
   }
   const training = saved.training === undefined ? undefined : readTraining(`${where}: training`, saved.training, net.paramFloats);
   model.setWeights(decoded);
@@ -218,6 +272,7 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
   if (training) {
     model.trainingState = training.state;
     model.shuffleRng = xoshiro128ss(training.shuffle);
+    net.dropoutStream = training.dropoutStream;
   }
   model.pipeline = pipeline;
   return model;

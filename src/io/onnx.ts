@@ -23,6 +23,7 @@
  */
 import type { Model } from '../model/model.js';
 import type { ActivationName, LossName, OptimizerSpec, InitName } from '../model/spec.js';
+import { lossToSpec, optimizerToSpec } from '../model/spec.js';
 import { Pipeline } from '../data/pipeline.js';
 import { version } from '../version.js';
 import {
@@ -106,7 +107,7 @@ export function toONNX(model: Model, options: ToONNXOptions = {}): Uint8Array {
   metadata[ONNX_METADATA.spec] = JSON.stringify({
     layers: portable.layers.map((l) => (l.type === 'dropout' ? { type: 'dropout', rate: l.rate }
       : l.type === 'dense' && (l.l1 || l.l2) ? { type: l.type, ...(l.l1 ? { l1: l.l1 } : {}), ...(l.l2 ? { l2: l.l2 } : {}) } : { type: l.type })),
-    loss: spec.loss, optimizer: spec.optimizer, init: spec.init, seed: spec.seed,
+    loss: lossToSpec(spec), optimizer: optimizerToSpec(spec.optimizer), init: spec.init, seed: spec.seed,
   });
 
   let units = portable.inputs;

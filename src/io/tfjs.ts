@@ -18,6 +18,7 @@
  */
 import type { Model } from '../model/model.js';
 import type { InitName, LossName, OptimizerSpec } from '../model/spec.js';
+import { lossToSpec, optimizerToSpec } from '../model/spec.js';
 import { Pipeline } from '../data/pipeline.js';
 import { version } from '../version.js';
 import { buildModel, describeModel, isActivation, type PortableLayer, type PortableModel } from './portable.js';
@@ -127,7 +128,7 @@ export function toTFJS(model: Model): TFJSArtifacts {
   const { spec } = model;
   const meta: Record<string, unknown> = {
     version,
-    spec: { loss: spec.loss, optimizer: spec.optimizer, init: spec.init, seed: spec.seed },
+    spec: { loss: lossToSpec(spec), optimizer: optimizerToSpec(spec.optimizer), init: spec.init, seed: spec.seed },
   };
   if (model.pipeline) meta.pipeline = model.pipeline.toJSON();
   return {

@@ -6,6 +6,7 @@
  */
 import type { Network } from './network.js';
 import type { ResolvedSpec } from './spec.js';
+import { LOSS_TABLE } from './losses.js';
 import { readFeatures, readTargets, type Features, type Targets } from './inputs.js';
 import { classificationMetrics, regressionMetrics, type PerClass } from './metrics.js';
 
@@ -99,8 +100,8 @@ export function stage(net: Network, features: Features, targets?: Targets): numb
 /** How accuracy is counted for this model's loss and output layer, given the kind of targets. */
 export function metricFor(spec: ResolvedSpec, kind: Targets['kind']): MetricKind {
   const last = spec.layers[spec.layers.length - 1];
-  if (spec.loss === 'crossEntropy') return 'argmax';
-  if (spec.loss === 'binaryCrossEntropy') return 'threshold';
+  const metric = LOSS_TABLE[spec.loss].metric;
+  if (metric !== 'none') return metric;
   return kind === 'indices' || last.activation === 'softmax' ? 'argmax' : 'none';
 }
 
@@ -118,9 +119,8 @@ export function fullScore(net: Network, spec: ResolvedSpec, rows: number, metric
 export function score(net: Network, spec: ResolvedSpec, rows: number, metric: MetricKind): Evaluation {
   const k = net.k;
   const n = outputsOf(spec);
-  const loss = spec.loss === 'mse' ? k.mse_loss(0, net.evalOut, net.evalY, rows, n)
-    : spec.loss === 'crossEntropy' ? k.softmax_cross_entropy_loss(0, net.evalOut, net.evalY, rows, n)
-      : k.sigmoid_binary_cross_entropy_loss(0, net.evalOut, net.evalY, rows, n);
+  // the loss as training reports it: the data loss plus the layers' L1/L2 penalties
+  const loss = k.network_score(net.plan, net.evalOut, net.evalY, rows);
   const result: Evaluation = { loss };
   if (metric !== 'none') {
     const hits = k.count_correct(net.evalOut, net.evalY, rows, n, metric === 'argmax' ? 0 : 1);

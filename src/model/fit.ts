@@ -10,6 +10,7 @@ import type { Rng } from '../data/random.js';
 import type { Matrix } from '../types.js';
 import type { Network } from './network.js';
 import type { ResolvedOptimizer, ResolvedSpec } from './spec.js';
+import { OPTIMIZER_TABLE } from './optimizers.js';
 import { isMatrix } from './inputs.js';
 import { checkOutputAgainstData, describeData } from './agreement.js';
 import { fromStaged, metricFor, prepare, score, stage, toStaged, type MetricKind, type Prepared, type StagedRows } from './evaluate.js';
@@ -449,7 +450,7 @@ function failure(net: Network, optimizer: ResolvedOptimizer, epoch: number, batc
   const status = net.status;
   const what = status === 'loss' ? `the loss became ${loss}`
     : status === 'gradient' ? `a gradient stopped being finite (the loss was ${loss})`
-      : `the update grew too large (a weight would move by more than 1e30${optimizer.type === 'adam' ? ', or a squared gradient would overflow Adam\'s second moment' : ''})`;
+      : `the update grew too large (a weight would move by more than 1e30${OPTIMIZER_TABLE[optimizer.type].reach === 'squared' ? `, or a squared gradient would overflow ${optimizer.type}'s state` : ''})`;
   return new Error(`fit: ${what} at epoch ${epoch + 1}, batch ${batch + 1} of ${batches}; training stopped and `
     + `the weights are left as they were before that step. Scale the inputs (standardise them, e.g. trainTestSplit(data, { scale: 'standard' })) `
     + `or lower the learning rate (now ${optimizer.learningRate}).`);

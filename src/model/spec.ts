@@ -4,59 +4,98 @@
  * that fails here leaves nothing behind.
  */
 
-/** Activation functions. `softmax` is row-wise; the others are elementwise. */
-export type ActivationName = 'sigmoid' | 'relu' | 'leakyRelu' | 'tanh' | 'linear' | 'softmax';
-/** Loss functions (means over the batch). */
-export type LossName = 'mse' | 'crossEntropy' | 'binaryCrossEntropy';
+import { ACTIVATION_ALIASES, ACTIVATION_TABLE, ACTIVATIONS, type ActivationName, type CanonicalActivation } from './activations.js';
+import { LOSS_TABLE, LOSSES, type LossName } from './losses.js';
+import { OPTIMIZER_TABLE, OPTIMIZERS, UNUSED_DEFAULTS, type OptimizerName, type ResolvedOptimizer } from './optimizers.js';
+import { LAYER_TABLE, LAYER_TYPES, type LayerType } from './layers.js';
+
+export type { ActivationName, LossName, OptimizerName, ResolvedOptimizer, LayerType };
+export { ACTIVATIONS, LOSSES, OPTIMIZERS, LAYER_TYPES };
+
 /** Weight initialisations. */
 export type InitName = 'uniform' | 'xavier' | 'he';
-/** Optimizers. */
-export type OptimizerName = 'sgd' | 'momentum' | 'adam';
-
-export const ACTIVATIONS: readonly ActivationName[] = ['sigmoid', 'relu', 'leakyRelu', 'tanh', 'linear', 'softmax'];
-export const LOSSES: readonly LossName[] = ['mse', 'crossEntropy', 'binaryCrossEntropy'];
 export const INITS: readonly InitName[] = ['uniform', 'xavier', 'he'];
-export const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'momentum', 'adam'];
 
-/** One dense layer: `units` outputs, then the activation. */
-export interface LayerSpec {
+/** A dense layer: `units` outputs, then the activation. `type: 'dense'` may be written or left out. */
+export interface DenseLayerSpec {
+  type?: 'dense';
   units: number;
   /** Default `'linear'`. */
   activation?: ActivationName;
-  /** Slope for negative inputs of `leakyRelu`, in [0, 1). Default 0.01. */
+  /** Slope for negative inputs of `leakyRelu` (default 0.01, in [0, 1)), or `elu`'s α (default 1, > 0). */
   alpha?: number;
+  /** L1 penalty on the weights (not the bias), added to the loss: l1·Σ|w|. Default 0. */
+  l1?: number;
+  /** L2 penalty on the weights (not the bias), added to the loss: l2·Σw² (Keras's form, no ½). Default 0. */
+  l2?: number;
 }
 
-/** Optimizer settings; every field but `type` has a default. */
+/** Inverted dropout while training (kept units scaled by 1/(1 − rate)); the identity in predict and evaluate. */
+export interface DropoutLayerSpec {
+  type: 'dropout';
+  /** Fraction of the units dropped, 0 ≤ rate < 1. */
+  rate: number;
+}
+
+/** Batch normalization as Keras defines it: batch statistics while training, moving statistics after. */
+export interface BatchNormalizationLayerSpec {
+  type: 'batchNormalization';
+  /** Moving statistics: moving = momentum·moving + (1 − momentum)·batch. Default 0.99, in [0, 1). */
+  momentum?: number;
+  /** Added to the variance before the square root. Default 1e-3, > 0. */
+  epsilon?: number;
+}
+
+/** One layer, input side first. */
+export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | BatchNormalizationLayerSpec;
+
+/** A loss with its options: `{ type: 'huber', delta: 2 }`. */
+export interface LossSpec {
+  type: LossName;
+  /** huber: where the loss turns from quadratic to linear. Default 1, > 0. */
+  delta?: number;
+}
+
+/** Optimizer settings; every field but `type` has a default (Keras 3's), see the README's table. */
 export interface OptimizerSpec {
   type: OptimizerName;
-  /** Default 0.01 for sgd and momentum, 0.001 for adam. */
+  /** Default 0.01 for sgd and momentum, 0.001 for the others. */
   learningRate?: number;
-  /** momentum: the velocity decay μ. Default 0.9. */
+  /** momentum: the velocity decay μ (default 0.9); rmsprop: its momentum (default 0). */
   momentum?: number;
   /** momentum: Nesterov's look-ahead form. Default false. */
   nesterov?: boolean;
-  /** adam: first-moment decay. Default 0.9. */
+  /** adam, adamw, adamax, nadam: first-moment decay. Default 0.9. */
   beta1?: number;
-  /** adam: second-moment decay. Default 0.999. */
+  /** adam, adamw, adamax, nadam: second-moment decay. Default 0.999. */
   beta2?: number;
-  /** adam: ε added to √v̂. Default 1e-7. */
+  /** adam, adamw, adamax, nadam, rmsprop, adagrad: ε. Default 1e-7. */
   epsilon?: number;
-  /** L2 weight decay (decoupled, AdamW-style, for adam). Default 0. */
+  /** sgd, momentum: L2 decay added to the gradient; adam, adamw: decoupled decay. Default 0 (adamw 0.004). */
   weightDecay?: number;
+  /** rmsprop: decay of the squared-gradient average. Default 0.9. */
+  rho?: number;
+  /** rmsprop: divide by the gradient's variance rather than its second moment. Default false. */
+  centered?: boolean;
+  /** adagrad: the accumulator's starting value. Default 0.1. */
+  initialAccumulatorValue?: number;
+  /** Scales all gradients together so that their global L2 norm is at most this (Keras's `global_clipnorm`). Default off. */
+  clipNorm?: number;
+  /** Clips every gradient value to [−clipValue, clipValue] (after clipNorm). Default off. */
+  clipValue?: number;
 }
 
 /** Everything `createModel` needs. */
 export interface ModelSpec {
   /** Number of input features. */
   inputs: number;
-  /** The dense layers, input side first; the last one is the output. */
+  /** The layers, input side first; the last one is the output and must be dense. */
   layers: LayerSpec[];
   /**
-   * Default: `'crossEntropy'` after a softmax output, `'binaryCrossEntropy'` after a sigmoid
-   * output, `'mse'` otherwise.
+   * A name or `{ type, delta }`. Default: `'crossEntropy'` after a softmax output,
+   * `'binaryCrossEntropy'` after a sigmoid output, `'mse'` otherwise.
    */
-  loss?: LossName;
+  loss?: LossName | LossSpec;
   /** Default `{ type: 'adam', learningRate: 0.001 }`. A name alone takes that optimizer's defaults. */
   optimizer?: OptimizerName | OptimizerSpec;
   /**
@@ -64,35 +103,54 @@ export interface ModelSpec {
    * U(−1/√fan_in, 1/√fan_in). `'xavier'`: U(±√(6/(fan_in + fan_out))). `'he'`: U(±√(6/fan_in)).
    */
   init?: InitName;
-  /** Seed for initialisation and shuffling (an integer). Default: a random one, kept in `model.seed`. */
+  /** Seed for initialisation, shuffling and dropout masks (an integer). Default: a random one, kept in `model.seed`. */
   seed?: number;
+  /**
+   * Threads that train and predict (1 … 64), sharing the model's memory; the same bits for any
+   * count. Default `'auto'`: the cores, or 1 for a network too small to gain or where threads are
+   * unavailable (a page that is not cross-origin isolated; `model.threadsNote` says why).
+   */
+  threads?: number | 'auto';
+  /**
+   * Kernel build. `'portable'`: the same bits in every engine. `'relaxed'`: fused multiply-add
+   * (relaxed SIMD), faster, its last bits may differ between engines. Default `'auto'`: relaxed
+   * where the engine has it, else portable.
+   */
+  kernels?: KernelsName;
 }
+
+/** Kernel builds a spec may ask for. */
+export type KernelsName = 'portable' | 'relaxed' | 'auto';
+export const KERNELS: readonly KernelsName[] = ['portable', 'relaxed', 'auto'];
 
 export interface ResolvedLayer {
+  type: LayerType;
   inputs: number;
+  /** Output width (a dropout or batch-normalization layer's equals its input's). */
   units: number;
-  activation: ActivationName;
+  /** 'linear' for layers that are not dense. */
+  activation: CanonicalActivation;
   alpha: number;
-}
-
-export interface ResolvedOptimizer {
-  type: OptimizerName;
-  learningRate: number;
+  l1: number;
+  l2: number;
+  /** dropout */
+  rate: number;
+  /** batchNormalization */
   momentum: number;
-  nesterov: boolean;
-  beta1: number;
-  beta2: number;
   epsilon: number;
-  weightDecay: number;
 }
 
 export interface ResolvedSpec {
   inputs: number;
   layers: ResolvedLayer[];
   loss: LossName;
+  /** huber's δ (1 for the other losses). */
+  delta: number;
   optimizer: ResolvedOptimizer;
   init: InitName;
   seed: number;
+  threads: number | 'auto';
+  kernels: KernelsName;
 }
 
 /** Layers, inputs and units above these are refused as absurd (they could not fit in memory). */
@@ -145,36 +203,116 @@ function positiveIn(where: string, value: unknown, fallback: number, hi: number)
   return v;
 }
 
-function resolveOptimizer(value: unknown): ResolvedOptimizer {
-  const where = 'createModel: optimizer';
-  const spec: OptimizerSpec = value === undefined ? { type: 'adam' }
-    : typeof value === 'string' ? { type: value as OptimizerName } : (value as OptimizerSpec);
-  if (typeof spec !== 'object' || spec === null) {
-    throw new TypeError(`${where} must be a name (${OPTIMIZERS.join(', ')}) or an object { type, learningRate, … }; got ${describe(value)}`);
-  }
-  checkKeys(where, spec, ['type', 'learningRate', 'momentum', 'nesterov', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
-  const type = oneOf(`${where}.type`, spec.type, OPTIMIZERS);
-  const learningRate = realIn(`${where}.learningRate`, spec.learningRate, type === 'adam' ? 0.001 : 0.01, 0, 1e6);
-  if (!(learningRate > 0)) throw new RangeError(`${where}.learningRate must be greater than 0; got 0`);
-  if (spec.nesterov !== undefined && typeof spec.nesterov !== 'boolean') {
-    throw new TypeError(`${where}.nesterov must be true or false; got ${describe(spec.nesterov)}`);
-  }
-  if (spec.nesterov && type !== 'momentum') throw new TypeError(`${where}.nesterov applies to type 'momentum' only; got type '${type}'`);
-  return {
-    type,
-    learningRate,
-    momentum: realIn(`${where}.momentum`, spec.momentum, 0.9, 0, 1, true),
-    nesterov: spec.nesterov ?? false,
-    beta1: realIn(`${where}.beta1`, spec.beta1, 0.9, 0, 1, true),
-    beta2: realIn(`${where}.beta2`, spec.beta2, 0.999, 0, 1, true),
-    epsilon: positiveIn(`${where}.epsilon`, spec.epsilon, 1e-7, 1),
-    weightDecay: realIn(`${where}.weightDecay`, spec.weightDecay, 0, 0, 1),
-  };
+function booleanField(where: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${where} must be true or false; got ${describe(value)}`);
+  return value;
 }
 
-/** Number of parameters (weights and biases) of the layers. */
-export function parameterCount(layers: readonly { inputs: number; units: number }[]): number {
-  return layers.reduce((sum, l) => sum + l.inputs * l.units + l.units, 0);
+/** The checks of every optimizer option, by name: [lo, hi, open at hi, zero refused]. */
+const OPTIMIZER_RANGES: Record<string, [number, number, boolean, boolean]> = {
+  learningRate: [0, 1e6, false, true],
+  momentum: [0, 1, true, false],
+  beta1: [0, 1, true, false],
+  beta2: [0, 1, true, false],
+  rho: [0, 1, true, false],
+  epsilon: [0, 1, false, true],
+  weightDecay: [0, 1, false, false],
+  initialAccumulatorValue: [0, 1e6, false, false],
+};
+
+function resolveOptimizer(value: unknown): ResolvedOptimizer {
+  const where = 'createModel: optimizer';
+  const spec = (value === undefined ? { type: 'adam' }
+    : typeof value === 'string' ? { type: value } : value) as Record<string, unknown>;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new TypeError(`${where} must be a name (${OPTIMIZERS.join(', ')}) or an object { type, learningRate, … }; got ${describe(value)}`);
+  }
+  const type = oneOf(`${where}.type`, spec.type, OPTIMIZERS);
+  const row = OPTIMIZER_TABLE[type];
+  const own = Object.keys(row.options);
+  const all = new Set(Object.keys(UNUSED_DEFAULTS));
+  // a key another optimizer takes gets a clear "applies to" message; anything else "unknown option"
+  for (const key of Object.keys(spec)) {
+    if (key !== 'type' && key !== 'clipNorm' && key !== 'clipValue' && !own.includes(key) && all.has(key)) {
+      const takers = OPTIMIZERS.filter((name) => key in OPTIMIZER_TABLE[name].options);
+      throw new TypeError(`${where}.${key} applies to ${takers.map((t) => `'${t}'`).join(', ')} only; got type '${type}'`);
+    }
+  }
+  checkKeys(where, spec, ['type', ...own, 'clipNorm', 'clipValue']);
+  const resolved = { ...UNUSED_DEFAULTS, ...row.options, type } as ResolvedOptimizer;
+  const fields = resolved as unknown as Record<string, unknown>;
+  for (const key of own) {
+    const fallback = (row.options as Record<string, number | boolean>)[key];
+    if (typeof fallback === 'boolean') {
+      fields[key] = booleanField(`${where}.${key}`, spec[key], fallback);
+    } else {
+      const [lo, hi, openHi, positive] = OPTIMIZER_RANGES[key];
+      fields[key] = positive ? positiveIn(`${where}.${key}`, spec[key], fallback, hi) : realIn(`${where}.${key}`, spec[key], fallback, lo, hi, openHi);
+    }
+  }
+  for (const key of ['clipNorm', 'clipValue'] as const) {
+    if (spec[key] !== undefined) resolved[key] = positiveIn(`${where}.${key}`, spec[key], 0, 1e30);
+  }
+  return resolved;
+}
+
+/** Trainable parameters (weights and biases, batch normalization's γ and β) of the layers. */
+export function parameterCount(layers: readonly { type?: LayerType; inputs: number; units: number }[]): number {
+  return layers.reduce((sum, l) => {
+    const [w, b] = LAYER_TABLE[l.type ?? 'dense'].weights(l.inputs, l.units);
+    return sum + w + b;
+  }, 0);
+}
+
+function resolveLayer(layer: unknown, i: number, fanIn: number): ResolvedLayer {
+  const where = `createModel: layers[${i}]`;
+  if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) throw new TypeError(`${where} must be an object { units, activation } or { type, … }; got ${describe(layer)}`);
+  const fields = layer as Record<string, unknown>;
+  const type = oneOf(`${where}.type`, fields.type ?? 'dense', LAYER_TYPES);
+  const row = LAYER_TABLE[type];
+  checkKeys(where, fields, ['type', ...row.keys]);
+  const base: ResolvedLayer = {
+    type, inputs: fanIn, units: fanIn, activation: 'linear', alpha: 0, l1: 0, l2: 0, rate: 0, momentum: 0, epsilon: 0,
+  };
+  if (type === 'dense') {
+    base.units = positiveInteger(`${where}.units`, fields.units, LIMITS.units);
+    const named = oneOf(`${where}.activation`, fields.activation ?? 'linear', ACTIVATIONS);
+    const activation: CanonicalActivation = (ACTIVATION_ALIASES as Record<string, CanonicalActivation>)[named] ?? named;
+    base.activation = activation;
+    const defaultAlpha = (ACTIVATION_TABLE[activation] as { alpha?: number }).alpha;
+    if (fields.alpha !== undefined && defaultAlpha === undefined) {
+      throw new TypeError(`${where}.alpha applies to activations 'leakyRelu' and 'elu' only; got activation '${activation}'`);
+    }
+    if (activation === 'leakyRelu') base.alpha = realIn(`${where}.alpha`, fields.alpha, 0.01, 0, 1, true);
+    else if (defaultAlpha !== undefined) base.alpha = positiveIn(`${where}.alpha`, fields.alpha, defaultAlpha, 1e6);
+    base.l1 = realIn(`${where}.l1`, fields.l1, 0, 0, 1e6);
+    base.l2 = realIn(`${where}.l2`, fields.l2, 0, 0, 1e6);
+  } else if (type === 'dropout') {
+    if (fields.rate === undefined) throw new TypeError(`${where}.rate is missing: a dropout layer needs { type: 'dropout', rate } with 0 ≤ rate < 1`);
+    base.rate = realIn(`${where}.rate`, fields.rate, 0, 0, 1, true);
+  } else {
+    base.momentum = realIn(`${where}.momentum`, fields.momentum, LAYER_TABLE.batchNormalization.defaults.momentum, 0, 1, true);
+    base.epsilon = positiveIn(`${where}.epsilon`, fields.epsilon, LAYER_TABLE.batchNormalization.defaults.epsilon, 1e6);
+  }
+  return base;
+}
+
+function resolveLoss(value: unknown, lastLayer: ResolvedLayer): { loss: LossName; delta: number } {
+  const where = 'createModel: loss';
+  if (value === undefined) {
+    const loss: LossName = lastLayer.activation === 'softmax' && lastLayer.units > 1 ? 'crossEntropy'
+      : lastLayer.activation === 'sigmoid' ? 'binaryCrossEntropy' : 'mse';
+    return { loss, delta: 1 };
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const spec = value as Record<string, unknown>;
+    const loss = oneOf(`${where}.type`, spec.type, LOSSES);
+    checkKeys(where, spec, ['type', ...Object.keys(LOSS_TABLE[loss].options)]);
+    const delta = loss === 'huber' ? positiveIn(`${where}.delta`, spec.delta, LOSS_TABLE.huber.options.delta, 1e30) : 1;
+    return { loss, delta };
+  }
+  return { loss: oneOf(where, value, LOSSES), delta: 1 };
 }
 
 /**
@@ -183,7 +321,7 @@ export function parameterCount(layers: readonly { inputs: number; units: number 
  */
 export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) throw new TypeError(`createModel: expected a spec object { inputs, layers, … }; got ${describe(spec)}`);
-  checkKeys('createModel', spec, ['inputs', 'layers', 'loss', 'optimizer', 'init', 'seed']);
+  checkKeys('createModel', spec, ['inputs', 'layers', 'loss', 'optimizer', 'init', 'seed', 'threads', 'kernels']);
   const inputs = positiveInteger('createModel: inputs', spec.inputs, LIMITS.units);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new TypeError(`createModel: layers must be a non-empty array of { units, activation }; got ${describe(spec.layers)}`);
@@ -191,23 +329,17 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   if (spec.layers.length > LIMITS.layers) throw new RangeError(`createModel: ${spec.layers.length} layers is above the limit of ${LIMITS.layers}`);
   let fanIn = inputs;
   const layers = spec.layers.map((layer, i): ResolvedLayer => {
-    const where = `createModel: layers[${i}]`;
-    if (typeof layer !== 'object' || layer === null) throw new TypeError(`${where} must be an object { units, activation }; got ${describe(layer)}`);
-    checkKeys(where, layer, ['units', 'activation', 'alpha']);
-    const units = positiveInteger(`${where}.units`, layer.units, LIMITS.units);
-    const activation = oneOf(`${where}.activation`, layer.activation ?? 'linear', ACTIVATIONS);
-    if (layer.alpha !== undefined && activation !== 'leakyRelu') throw new TypeError(`${where}.alpha applies to activation 'leakyRelu' only; got activation '${activation}'`);
-    const alpha = realIn(`${where}.alpha`, layer.alpha, 0.01, 0, 1, true);
-    const resolved = { inputs: fanIn, units, activation, alpha: activation === 'leakyRelu' ? alpha : 0 };
-    fanIn = units;
+    const resolved = resolveLayer(layer, i, fanIn);
+    fanIn = resolved.units;
     return resolved;
   });
+  const last = layers[layers.length - 1];
+  if (last.type !== 'dense') {
+    throw new TypeError(`createModel: layers[${layers.length - 1}] is a '${last.type}' layer, but the last layer must be dense ({ units, activation }): add the output layer after it`);
+  }
   const count = parameterCount(layers);
   if (count > LIMITS.parameters) throw new RangeError(`createModel: the layers hold ${count} parameters, above the limit of ${LIMITS.parameters}`);
-  const last = layers[layers.length - 1];
-  const loss = spec.loss === undefined
-    ? (last.activation === 'softmax' && last.units > 1 ? 'crossEntropy' : last.activation === 'sigmoid' ? 'binaryCrossEntropy' : 'mse')
-    : oneOf('createModel: loss', spec.loss, LOSSES);
+  const { loss, delta } = resolveLoss(spec.loss, last);
   const lastName = `the output layer (layers[${layers.length - 1}]) is ${last.units} unit${last.units === 1 ? '' : 's'} of '${last.activation}'`;
   if (loss === 'crossEntropy' && (last.activation !== 'softmax' || last.units < 2)) {
     throw new TypeError(`createModel: loss 'crossEntropy' needs a 'softmax' output layer of at least 2 units, but ${lastName}; for one yes/no output use 1 'sigmoid' unit with loss 'binaryCrossEntropy', for regression use loss 'mse'`);
@@ -221,5 +353,34 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   else if (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed)) {
     throw new TypeError(`createModel: seed must be a safe integer (|seed| ≤ 2^53 − 1); got ${describe(spec.seed)}`);
   } else seed = spec.seed;
-  return { inputs, layers, loss, optimizer: resolveOptimizer(spec.optimizer), init, seed };
+  return {
+    inputs, layers, loss, delta, optimizer: resolveOptimizer(spec.optimizer), init, seed,
+    threads: resolveThreads('createModel: threads', spec.threads),
+    kernels: oneOf('createModel: kernels', spec.kernels ?? 'auto', KERNELS),
+  };
+}
+
+/** Checks a `threads` value: 'auto' or an integer 1 … 64. */
+export function resolveThreads(where: string, value: unknown): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'number') throw new TypeError(`${where} must be 'auto' or a whole number of threads from 1 to 64; got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new RangeError(`${where} must be 'auto' or a whole number of threads from 1 to 64; got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A resolved optimizer as the spec a user would write: its type's own options, clipping when set. */
+export function optimizerToSpec(o: ResolvedOptimizer): OptimizerSpec {
+  const fields = o as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: o.type };
+  for (const key of Object.keys(OPTIMIZER_TABLE[o.type].options)) out[key] = fields[key];
+  if (o.clipNorm !== undefined) out.clipNorm = o.clipNorm;
+  if (o.clipValue !== undefined) out.clipValue = o.clipValue;
+  return out as unknown as OptimizerSpec;
+}
+
+/** A resolved loss as the spec a user would write: the name, or `{ type: 'huber', delta }`. */
+export function lossToSpec(spec: ResolvedSpec): LossName | LossSpec {
+  return spec.loss === 'huber' ? { type: 'huber', delta: spec.delta } : spec.loss;
 }

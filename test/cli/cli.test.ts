@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root, run, stagePackage } from '../package/stage.js';
 import { maxAbsDiff, runOnnx } from '../interop/ort.js';
+import { createModel } from '../../src/index.js';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
@@ -106,6 +107,9 @@ describe('neuronine: help, version, usage errors', () => {
       [['train', 'iris.csv', '-t', 'species', '--epochs', '0', '-o', out], 2, /--epochs needs an integer from 1/],
       [['train', 'iris.csv', '-t', 'species', '--layers', 'a,b', '-o', out], 2, /--layers needs comma-separated layer sizes.*'a' is not a size/],
       [['train', 'iris.csv', '-t', 'species', '--test-size', '1.5', '-o', out], 2, /--test-size needs a share between 0 and 1/],
+      [['train', 'churn.csv', '-t', 'churned', '-o', out], 1, /"customer_id".*all distinct.*leave it out with --ignore customer_id, or keep it with --categorical customer_id/],
+      [['train', 'iris.csv', '--target', 'species', '--ignore', 'petal_widht', '-o', out], 1, /--ignore: iris\.csv has no column 'petal_widht'; did you mean 'petal_width'\?/],
+      [['train', 'diabetes.csv', '--optimizer', 'sgd', '--lr', '50', '--scale', 'none', '--epochs', '3', '-o', out], 1, /fit: .* at epoch 1, batch \d+ of \d+; .*--scale standard\) or lower --lr \(now 50\)/],
       [['evaluate', 'package.json', 'iris.csv'], 1, /model package\.json: loadModel: format is undefined; expected 'neuronine-model' \(is this a neuronine model\?\)/],
       [['predict', 'iris.csv', 'iris.csv', '-o', out], 1, /model iris\.csv: loadModel: the text is not valid JSON/],
     ];
@@ -238,6 +242,16 @@ describe('neuronine on the bundled iris CSV', () => {
     expect(JSON.parse(result.stdout).format).toBe('neuronine-model');
     expect(result.stderr).toContain("stdin: 150 rows");
     expectOneLineError(cli(['train', 'iris.csv', '-o', '-', '--json']), 2, /-o - and --json both want stdout/);
+  });
+
+  it('a model trained in code on arrays (no pipeline): summary shows it, evaluate and predict refuse it', async () => {
+    const model = await createModel({ inputs: 4, layers: [{ units: 3, activation: 'softmax' }], seed: 1 });
+    writeFileSync(join(app, 'bare.json'), JSON.stringify(model));
+    const summary = cli(['summary', 'bare.json']);
+    expect(summary.status).toBe(0);
+    expect(summary.stdout).toContain('Pipeline: none');
+    expectOneLineError(cli(['predict', 'bare.json', 'iris.csv']), 1, /model bare\.json: has no data pipeline \(it was trained on arrays in code\)/);
+    expectOneLineError(cli(['evaluate', 'bare.json', 'iris.csv']), 1, /has no data pipeline/);
   });
 
   it('a CSV whose columns do not match the model is refused, naming the column', () => {

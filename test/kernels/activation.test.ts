@@ -20,10 +20,11 @@
  *   softmax': (n + 4)·2⁻²⁴ of the row dot product Σ|dout·s|, times s, plus a few ulps.
  */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATION_CODES } from '../../src/runtime/abi.js';
+import { ACTIVATION_CODES } from '../../src/model/activations.js';
 import { Arena, BUILDS } from '../helpers/wasm.js';
 import { SENTINEL, atMemoryEnd, guardDamage, guarded } from '../helpers/guards.js';
-import { activate, activateBackward, randomArray, type ActivationName } from '../reference.js';
+import { activate, activate1, activateBackward, derivative1, erf, randomArray, type ActivationName } from '../reference.js';
+import { ACTIVATION_TABLE } from '../../src/model/activations.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129];
 const ROWS = [1, 3, 17];
@@ -117,7 +118,7 @@ function savedOutputs(c: Case, z: Float32Array): Float32Array {
 
 describe.each(BUILDS)('activation kernels (%s build)', (build) => {
   describe.each(CASES)('$name', (c) => {
-    const code = ACTIVATION_CODES[c.kind];
+    const code = ACTIVATION_CODES[c.kind as keyof typeof ACTIVATION_CODES];
     const range = c.kind === 'sigmoid' || c.kind === 'tanh' ? 12 : 4;
 
     it('forward matches the reference at every size, random and edge values, guards untouched', () => {
@@ -439,5 +440,186 @@ describe.each(BUILDS)('activation kernels (%s build)', (build) => {
       const written = Array.from(new Uint32Array(arena.k.memory.buffer, po, 4)).some((w) => w !== SENTINEL);
       expect([...guardDamage(arena, po, 4, 'out'), ...(written ? ['out[0..3] written'] : [])]).toEqual([]);
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The activations added after the first six: elu, selu, gelu, softplus, swish, softsign.
+// Forward against the float64 functions of test/reference.ts; backward against f'(z) in float64,
+// with the kernel reading what the activation table says the network keeps (y or z). Tolerances
+// (the float32 kernels' exp is good to 2e-7, their erf to 4.3e-7 absolute, see below):
+//   elu, selu, softplus, swish: 1e-6 relative, plus 1e-36 absolute where exp's argument is
+//     clamped at −87.3 (softplus(−100) gives 1.2e-38, not 3.7e-44);
+//   gelu: 1e-6 relative + 5e-7·|x| absolute (erf's absolute error, times ½x);
+//   softsign: 4 ulps;
+//   derivatives: 2e-6 relative to the larger of the terms they are made of (they cancel: swish'
+//     crosses 0 near z = −1.28, elu' from y is y + α), bounded per element below.
+
+interface NewCase { kind: 'elu' | 'selu' | 'gelu' | 'softplus' | 'swish' | 'softsign'; alpha: number }
+const NEW_CASES: NewCase[] = [
+  { kind: 'elu', alpha: 1 }, { kind: 'elu', alpha: 0.3 }, { kind: 'selu', alpha: 0 }, { kind: 'gelu', alpha: 0 },
+  { kind: 'softplus', alpha: 0 }, { kind: 'swish', alpha: 0 }, { kind: 'softsign', alpha: 0 },
+];
+const NEW_EDGES = [0, -0, 1e-8, -1e-8, 1e-45, -0.49, -0.5, -0.51, 0.5, -1, 1, -3.6, 3.6, 5.7, -5.7, 20, -20, 88, -88,
+  -100, 100, 1e30, -1e30, 3e38, -3e38, Infinity, -Infinity, NaN];
+
+function newForwardTolerance(c: NewCase, x: Float32Array): Tolerance {
+  if (c.kind === 'softsign') return (_i, w) => 4 * ULP * Math.abs(w);
+  if (c.kind === 'gelu') return (i, w) => 1e-6 * Math.abs(w) + 5e-7 * Math.abs(x[i]) + 1e-37;
+  return (i, w) => 1e-6 * Math.abs(w) + 1e-36 * Math.max(1, Math.abs(x[i]));
+}
+
+/** Bound on the error of d·f'(·) as the kernel computes it, per element. */
+function newBackwardTolerance(c: NewCase, d: Float32Array, z: Float32Array, y: Float32Array): Tolerance {
+  return (i, w) => {
+    const zi = z[i], di = Math.abs(d[i]);
+    const s = 1 / (1 + Math.exp(-zi));
+    let parts: number;
+    switch (c.kind) {
+      case 'elu': parts = zi > 0 ? 1 : Math.abs(y[i]) + c.alpha; break;
+      case 'selu': parts = zi > 0 ? 1.0507 : Math.abs(y[i]) + 1.7581; break;
+      case 'gelu': parts = 1 + Math.abs(zi) * Math.exp(-0.5 * zi * zi); break;
+      case 'softplus': parts = s; break;
+      case 'swish': parts = s + Math.abs(zi) * s * (1 - s); break;
+      default: parts = Math.abs(1 - Math.abs(y[i])) * 2 + ULP; break;
+    }
+    // exp's clamp at −87.3 leaves sigmoid ≥ 1.2e-38 where it should underflow: times |z| in swish'
+    return 2e-6 * Math.abs(w) + di * parts * 2e-6 + 1e-36 * (1 + Math.abs(zi)) * Math.max(di, 1);
+  };
+}
+
+describe.each(BUILDS)('activations elu, selu, gelu, softplus, swish, softsign (%s build)', (build) => {
+  describe.each(NEW_CASES)('$kind α=$alpha', (c) => {
+    const code = ACTIVATION_CODES[c.kind as keyof typeof ACTIVATION_CODES];
+    const fromInput = ACTIVATION_TABLE[c.kind].derivative === 'input';
+
+    it('forward matches the float64 function at every size, random and edge values, guards untouched', () => {
+      const arena = new Arena(build);
+      const problems: string[] = [];
+      for (const len of SIZES) {
+        for (const withEdges of [false, true]) {
+          const x = Float32Array.from(randomArray(len, len * 3 + 1, -8, 8));
+          if (withEdges) for (let i = 0; i < len; i += 2) x[i] = NEW_EDGES[(i / 2 + len) % NEW_EDGES.length];
+          const px = guarded(arena, len, x), po = guarded(arena, len);
+          arena.k.activation_forward(po, px, len, code, c.alpha);
+          // swish(−∞) is −∞·sigmoid(−∞) = −∞ in the kernels (sigmoid stops at 1.2e-38), NaN in
+          // float64; its limit is 0. Non-finite values never reach a training step.
+          const want = Float64Array.from(x, (v) => (c.kind === 'swish' && v === -Infinity ? -Infinity : activate1(v, c.kind, Math.fround(c.alpha))));
+          const label = `forward len ${len}${withEdges ? ' (edges)' : ''}`;
+          problems.push(...mismatches(label, arena.f32(po, len), want, newForwardTolerance(c, x), (i) => `x = ${x[i]}`));
+          problems.push(...guardDamage(arena, po, len, `${label} out`));
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('backward (from the value the network keeps) matches d·f\'(z) in float64', () => {
+      const arena = new Arena(build);
+      const problems: string[] = [];
+      for (const len of SIZES) {
+        const z = Float32Array.from(randomArray(len, len * 5 + 2, -8, 8));
+        for (let i = 0; i < len; i += 3) z[i] = NEW_EDGES[(i / 3 + len) % 20]; // finite edges only
+        const pz = guarded(arena, len, z), py = guarded(arena, len);
+        arena.k.activation_forward(py, pz, len, code, c.alpha);
+        const y = arena.f32(py, len).slice();
+        const d = Float32Array.from(randomArray(len, len * 7 + 3, -3, 3));
+        const pd = guarded(arena, len, d), pg = guarded(arena, len);
+        arena.k.activation_backward(pg, pd, fromInput ? pz : py, len, code, c.alpha);
+        const want = Float64Array.from(d, (v, i) => v * derivative1(z[i], c.kind, Math.fround(c.alpha)));
+        problems.push(...mismatches(`backward len ${len}`, arena.f32(pg, len), want, newBackwardTolerance(c, d, z, y),
+          (i) => `z = ${z[i]}, y = ${y[i]}, d = ${d[i]}`));
+        problems.push(...guardDamage(arena, pg, len, `backward len ${len}`));
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('vector lanes and the scalar tail give the same bits, forward and backward, in place or not', () => {
+      const arena = new Arena(build);
+      const problems: string[] = [];
+      const len = 7; // lanes 0–3 in the vector loop, 4–6 in the scalar tail
+      for (const v of [...NEW_EDGES, ...randomArray(24, 9, -8, 8)]) {
+        const px = guarded(arena, len, new Array(len).fill(v)), po = guarded(arena, len);
+        arena.k.activation_forward(po, px, len, code, c.alpha);
+        const pd = guarded(arena, len, new Array(len).fill(-1.25)), pg = guarded(arena, len);
+        arena.k.activation_backward(pg, pd, fromInput ? px : po, len, code, c.alpha);
+        for (const [what, at] of [['forward', po], ['backward', pg]] as const) {
+          const bits = Array.from(new Uint32Array(arena.k.memory.buffer, at, len), (w) => ((w & 0x7fffffff) > 0x7f800000 ? -1 : w));
+          if (new Set(bits).size !== 1) problems.push(`${what} x = ${v}: lanes/tail give ${Array.from(arena.f32(at, len)).join(', ')}`);
+        }
+        // in place: the same bits
+        arena.k.activation_forward(px, px, len, code, c.alpha);
+        if (!arena.f32(px, len).every((w, i) => Object.is(w, arena.f32(po, len)[i]))) problems.push(`forward in place differs at x = ${v}`);
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it('reads nothing past the end of its input', () => {
+      for (const len of [1, 5, 17]) {
+        const arena = new Arena(build);
+        const x = Float32Array.from(randomArray(len, len, -4, 4));
+        const po = guarded(arena, len);
+        const px = atMemoryEnd(arena, x);
+        arena.k.activation_forward(po, px, len, code, c.alpha);
+        arena.k.activation_backward(po, po, px, len, code, c.alpha);
+        expect(arena.f32(po, len).every(Number.isFinite)).toBe(true);
+      }
+    });
+  });
+
+  it('an unknown activation code traps instead of running another activation', () => {
+    const arena = new Arena(build);
+    const px = guarded(arena, 8, new Array(8).fill(1)), po = guarded(arena, 8);
+    expect(() => arena.k.activation_forward(po, px, 8, 99, 0)).toThrow();
+    expect(() => arena.k.activation_backward(po, px, px, 8, 99, 0)).toThrow();
+    expect(() => arena.k.gemm_nn(po, px, px, 0, 1, 1, 1, ACTIVATION_CODES.gelu, 0, 0, po)).toThrow();
+  });
+});
+
+describe('erf of the gelu kernels', () => {
+  // The float32 operations of erf_f32 in assembly/simd.ts, replayed with Math.fround after each
+  // one (wasm's f32 arithmetic is IEEE, so this gives the kernel's bits).
+  const f = Math.fround;
+  const A = [-1.60960333262415e-02, -2.95459980854025e-03, -7.34990630326855e-04, -5.69250639462346e-05,
+    -2.10102402082508e-06, 2.77068142495902e-08, -2.72614225801306e-10].map(f);
+  const B = [-1.42647390514189e-02, -7.37332916720468e-03, -1.68282697438203e-03, -2.13374055278905e-04,
+    -1.45660718464996e-05].map(f);
+  function erf32(x: number): number {
+    x = f(Math.max(Math.min(x, 4), -4));
+    const x2 = f(x * x);
+    let p = f(f(x2 * A[6]) + A[5]);
+    for (let k = 4; k >= 0; k--) p = f(f(x2 * p) + A[k]);
+    p = f(x * p);
+    let q = f(f(x2 * B[4]) + B[3]);
+    for (let k = 2; k >= 0; k--) q = f(f(x2 * q) + B[k]);
+    return f(p / q);
+  }
+
+  it('the float64 erf of the reference is right (known values)', () => {
+    expect(erf(0.5)).toBeCloseTo(0.5204998778130465, 14);
+    expect(erf(1)).toBeCloseTo(0.8427007929497149, 14);
+    expect(erf(2)).toBeCloseTo(0.9953222650189527, 14);
+    expect(erf(3)).toBeCloseTo(0.9999779095030014, 14);
+    expect(erf(-1.5)).toBeCloseTo(-0.9661051464753108, 14);
+  });
+
+  it('replayed, it matches the kernel (through gelu at x = √2·t: ½x(1 + erf(t)))', () => {
+    const arena = new Arena('release');
+    const ts = Float32Array.from(randomArray(64, 3, -4.5, 4.5));
+    const x = ts.map((t) => f(t * Math.SQRT2));
+    const px = guarded(arena, 64, x), po = guarded(arena, 64);
+    arena.k.activation_forward(po, px, 64, ACTIVATION_CODES.gelu, 0);
+    const got = arena.f32(po, 64);
+    const SQRT1_2 = f(Math.SQRT1_2);
+    x.forEach((v, i) => expect(got[i]).toBe(f(f(v * 0.5) * f(1 + erf32(f(v * SQRT1_2))))));
+  });
+
+  it('has at most 4.3e-7 absolute error over [−5, 5] (the figure docs/design.md gives)', () => {
+    let worst = 0;
+    for (let i = 0; i <= 200000; i++) {
+      const x = f(-5 + i / 20000);
+      worst = Math.max(worst, Math.abs(erf32(x) - erf(x)));
+    }
+    expect(worst).toBeLessThanOrEqual(4.3e-7);
+    expect(worst).toBeGreaterThan(1e-7); // the bound is tight, not loose
   });
 });

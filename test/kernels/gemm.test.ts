@@ -22,7 +22,8 @@
  * Sigmoid and tanh add their 2e-7 polynomial error.
  */
 import { describe, expect, it } from 'vitest';
-import { ACTIVATION_CODES, GEMM_FORMS } from '../../src/runtime/abi.js';
+import { GEMM_FORMS } from '../../src/runtime/abi.js';
+import { ACTIVATION_CODES } from '../../src/model/activations.js';
 import { Arena, BUILDS, type Build } from '../helpers/wasm.js';
 import { activate, matmul, maxError, randomArray, transpose, type ActivationName } from '../reference.js';
 
@@ -131,7 +132,7 @@ class Workspace {
     if (call.out0 && call.biasGrad && !call.biasGrad0) throw new Error('accumulate covers out and bias_grad together');
 
     if (form === 'nn') {
-      k_.gemm_nn(out, a, b, bias, m, k, n, ACTIVATION_CODES[call.activation ?? 'linear'], call.alpha ?? 0,
+      k_.gemm_nn(out, a, b, bias, m, k, n, ACTIVATION_CODES[(call.activation ?? 'linear') as keyof typeof ACTIVATION_CODES], call.alpha ?? 0,
         accumulate, scratch);
     } else if (form === 'nt') {
       k_.gemm_nt(out, a, b, m, k, n, accumulate, scratch);

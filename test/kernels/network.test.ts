@@ -34,17 +34,22 @@ const LEAKY_ALPHA = 0.2;
 const PAIRS: [ActivationName, LossName][] = [
   ['linear', 'mse'], ['relu', 'mse'], ['leakyRelu', 'mse'], ['sigmoid', 'mse'], ['tanh', 'mse'], ['softmax', 'mse'],
   ['softmax', 'crossEntropy'], ['sigmoid', 'binaryCrossEntropy'],
+  ['elu', 'mse'], ['selu', 'huber'], ['gelu', 'mae'], ['softplus', 'huber'], ['swish', 'mse'], ['softsign', 'mae'],
+  ['linear', 'mae'], ['tanh', 'huber'],
 ];
 const HIDDEN: [ActivationName, ActivationName][] = [
   ['tanh', 'relu'], ['sigmoid', 'leakyRelu'], ['relu', 'softmax'], ['leakyRelu', 'tanh'], ['linear', 'sigmoid'], ['softmax', 'linear'],
+  ['gelu', 'elu'], ['swish', 'selu'], ['softplus', 'softsign'], ['elu', 'gelu'], ['selu', 'swish'], ['softsign', 'softplus'],
 ];
+/** huber's δ in these tests: small enough that both of its pieces are used. */
+const DELTA = 0.3;
 /** Each pair with three hidden pairs, rotating so that every hidden pair meets several losses. */
 const CASES = PAIRS.flatMap(([out, loss], p) => [0, 2, 4].map((h) => {
   const [h0, h1] = HIDDEN[(p + h) % HIDDEN.length];
   return { name: `${h0} → ${h1} → ${out}, ${loss}`, activations: [h0, h1, out] as ActivationName[], loss };
 }));
 
-const PLAN_LAYER0 = 32, PLAN_LAYER_WORDS = 16, L_OUTPUT = 8, L_DOUTPUT = 9;
+const PLAN_LAYER0 = 64, PLAN_LAYER_WORDS = 24, L_OUTPUT = 9, L_DOUTPUT = 10;
 const H_STATE1 = 9, H_STATE2 = 10;
 const SENTINEL = 0x7fc0dead;
 
@@ -55,7 +60,8 @@ interface Setup {
   y: Float64Array;
 }
 
-const alphaOf = (a: ActivationName): number => (a === 'leakyRelu' ? LEAKY_ALPHA : 0);
+const ELU_ALPHA = 0.7;
+const alphaOf = (a: ActivationName): number => (a === 'leakyRelu' ? LEAKY_ALPHA : a === 'elu' ? ELU_ALPHA : 0);
 
 /** Random float32-representable weights for the activations, as float64 reference layers. */
 function referenceLayers(activations: ActivationName[], seed: number, shape = SHAPE): ReferenceLayer[] {
@@ -69,7 +75,7 @@ function referenceLayers(activations: ActivationName[], seed: number, shape = SH
 /** Targets the loss expects: one-hot rows for crossEntropy, 0/1 and soft values for BCE, reals for mse. */
 function targets(loss: LossName, m: number, n: number, seed: number): Float64Array {
   const u = randomArray(m * n, seed, 0, 1);
-  if (loss === 'mse') return Float64Array.from(new Float32Array(randomArray(m * n, seed, -1, 1)));
+  if (loss === 'mse' || loss === 'mae' || loss === 'huber') return Float64Array.from(new Float32Array(randomArray(m * n, seed, -1, 1)));
   if (loss === 'binaryCrossEntropy') return Float64Array.from(new Float32Array(u.map((v, i) => (i % 3 === 2 ? v : v < 0.5 ? 0 : 1))));
   const y = new Float64Array(m * n);
   for (let r = 0; r < m; r++) y[r * n + Math.floor(u[r] * n)] = 1;
@@ -80,8 +86,8 @@ function build(kernels: Build, activations: ActivationName[], loss: LossName, m:
   optimizer: OptimizerSpec = { type: 'sgd', learningRate: 0.1 }, shape = SHAPE): Setup {
   const spec = resolveSpec({
     inputs: shape[0],
-    layers: activations.map((activation, i) => ({ units: shape[i + 1], activation, ...(activation === 'leakyRelu' ? { alpha: LEAKY_ALPHA } : {}) })),
-    loss, optimizer,
+    layers: activations.map((activation, i) => ({ units: shape[i + 1], activation, ...(alphaOf(activation) ? { alpha: alphaOf(activation) } : {}) })),
+    loss: loss === 'huber' ? { type: 'huber', delta: DELTA } : loss, optimizer,
   });
   const net = new Network(instantiate(kernels), spec);
   net.ensureBatch(m);
@@ -137,7 +143,7 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
       });
       for (const [, address, words] of sentinels) net.ws.i32.fill(SENTINEL | 0, address >> 2, (address >> 2) + words);
 
-      const last = k.network_forward(net.plan, net.inputBatch, m);
+      const last = k.network_forward(net.plan, net.inputBatch, m, 1);
       expect(last, 'network_forward returns the last layer\'s output buffer').toBe(layerWord(net, L - 1, L_OUTPUT));
       const want = referenceForward(layers, x, m);
       const problems: string[] = [];
@@ -147,12 +153,12 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
       });
       expect(problems).toEqual([]);
 
-      const wantLoss = referenceLoss(loss, want[L - 1], y, m);
+      const wantLoss = referenceLoss(loss, want[L - 1], y, m, DELTA);
       const gotLoss = k.network_loss(net.plan, net.targetBatch, m, 1);
       expect(Math.abs(gotLoss - wantLoss), `loss ${gotLoss}, want ${wantLoss}`).toBeLessThanOrEqual(FORWARD_REL * Math.abs(wantLoss) + FORWARD_ABS);
 
       k.network_backward(net.plan, net.inputBatch, m);
-      const grads = referenceGradients(layers, loss, x, y, m);
+      const grads = referenceGradients(layers, loss, x, y, m, DELTA);
       layers.forEach((l, i) => {
         const dW = net.ws.f32.subarray(net.blocks[i].dweight >> 2, (net.blocks[i].dweight >> 2) + l.inputs * l.units);
         const db = net.ws.f32.subarray(net.blocks[i].dbias >> 2, (net.blocks[i].dbias >> 2) + l.units);
@@ -171,7 +177,7 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
   it('network_loss without the gradient writes nothing and returns the same loss', () => {
     for (const [out, loss] of PAIRS) {
       const { net } = build(kernels, ['tanh', 'relu', out], loss, 5, 3);
-      net.k.network_forward(net.plan, net.inputBatch, 5);
+      net.k.network_forward(net.plan, net.inputBatch, 5, 1);
       const before = new Uint8Array(net.k.memory.buffer).slice();
       const a = net.k.network_loss(net.plan, net.targetBatch, 5, 0);
       const after = new Uint8Array(net.k.memory.buffer);
@@ -186,11 +192,11 @@ describe.each(BUILDS)('network driver (%s build)', (kernels) => {
       const m = 5;
       const { net } = build(kernels, ['sigmoid', 'leakyRelu', out], loss, m, 9);
       const k = net.k;
-      k.network_forward(net.plan, net.inputBatch, m);
+      k.network_forward(net.plan, net.inputBatch, m, 1);
       k.network_loss(net.plan, net.targetBatch, m, 1);
       k.network_backward(net.plan, net.inputBatch, m);
       const first = net.ws.f32.slice(net.grads >> 2, (net.grads >> 2) + net.paramFloats);
-      k.network_forward(net.plan, net.inputBatch, m);
+      k.network_forward(net.plan, net.inputBatch, m, 1);
       k.network_loss(net.plan, net.targetBatch, m, 1);
       k.network_backward(net.plan, net.inputBatch, m);
       const second = net.ws.f32.slice(net.grads >> 2, (net.grads >> 2) + net.paramFloats);
@@ -336,8 +342,8 @@ describe('the float64 reference network agrees with central finite differences o
     const layers = referenceLayers(activations, 23);
     const x = Float64Array.from(randomArray(m * SHAPE[0], 24, -1.5, 1.5));
     const y = targets(loss, m, SHAPE[3], 25);
-    const lossAt = (): number => referenceLoss(loss, referenceForward(layers, x, m)[layers.length - 1], y, m);
-    const analytic = referenceGradients(layers, loss, x, y, m);
+    const lossAt = (): number => referenceLoss(loss, referenceForward(layers, x, m)[layers.length - 1], y, m, DELTA);
+    const analytic = referenceGradients(layers, loss, x, y, m, DELTA);
     const h = 1e-6;
     const problems: string[] = [];
     layers.forEach((l, i) => {

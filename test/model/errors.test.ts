@@ -17,9 +17,9 @@ const snapshot = (m: Model) => JSON.stringify(m.toJSON());
 describe('createModel rejects bad specs', () => {
   const cases: [string, unknown, RegExp, ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor][] = [
     ['unknown activation', { ...good, layers: [{ units: 4, activation: 'relux' }, good.layers[1]] }, /layers\[0\]\.activation must be one of .*'relu'.*got 'relux'/, TypeError],
-    ['unknown loss', { ...good, loss: 'hinge' }, /loss must be one of 'mse', 'crossEntropy', 'binaryCrossEntropy'; got 'hinge'/, TypeError],
-    ['unknown optimizer', { ...good, optimizer: { type: 'adagrad' } }, /optimizer\.type must be one of 'sgd', 'momentum', 'adam'; got 'adagrad'/, TypeError],
-    ['unknown optimizer name', { ...good, optimizer: 'rmsprop' }, /optimizer\.type must be one of .*got 'rmsprop'/, TypeError],
+    ['unknown loss', { ...good, loss: 'hinge' }, /loss must be one of 'mse', 'crossEntropy', 'binaryCrossEntropy', 'mae', 'huber'; got 'hinge'/, TypeError],
+    ['unknown optimizer', { ...good, optimizer: { type: 'adadelta' } }, /optimizer\.type must be one of 'sgd', 'momentum', 'adam', 'rmsprop', 'adagrad', 'adamax', 'nadam', 'adamw'; got 'adadelta'/, TypeError],
+    ['unknown optimizer name', { ...good, optimizer: 'lion' }, /optimizer\.type must be one of .*got 'lion'/, TypeError],
     ['unknown init', { ...good, init: 'normal' }, /init must be one of 'uniform', 'xavier', 'he'; got 'normal'/, TypeError],
     ['zero units', { ...good, layers: [{ units: 0, activation: 'relu' }, good.layers[1]] }, /layers\[0\]\.units must be a positive integer; got 0/, RangeError],
     ['negative units', { ...good, layers: [good.layers[0], { units: -3, activation: 'softmax' }] }, /layers\[1\]\.units must be a positive integer; got -3/, RangeError],
@@ -34,7 +34,7 @@ describe('createModel rejects bad specs', () => {
     ['adam epsilon 0', { ...good, optimizer: { type: 'adam', epsilon: 0 } }, /optimizer\.epsilon must be greater than 0/, RangeError],
     ['unsafe seed', { ...good, seed: 2 ** 53 }, /seed must be a safe integer/, TypeError],
     ['negative learning rate', { ...good, optimizer: { type: 'adam', learningRate: -1 } }, /learningRate must be a number in \[0, 1000000\]; got -1/, RangeError],
-    ['alpha on relu', { ...good, layers: [{ units: 4, activation: 'relu', alpha: 0.1 }, good.layers[1]] }, /alpha applies to activation 'leakyRelu' only/, TypeError],
+    ['alpha on relu', { ...good, layers: [{ units: 4, activation: 'relu', alpha: 0.1 }, good.layers[1]] }, /layers\[0\]\.alpha applies to activations 'leakyRelu' and 'elu' only/, TypeError],
   ];
   it.each(cases)('%s', async (_, spec, message, kind) => {
     const attempt = createModel(spec as ModelSpec);
@@ -153,7 +153,7 @@ describe('loadModel rejects corrupted or truncated JSON', () => {
   });
   it('a spec with an unknown activation', async () => {
     const json = await saved();
-    json.spec.layers[0].activation = 'swish';
+    json.spec.layers[0].activation = 'swishy';
     await expect(loadModel(json)).rejects.toThrow(/loadModel: spec: layers\[0\]\.activation must be one of/);
   });
   it('a missing layer of weights', async () => {

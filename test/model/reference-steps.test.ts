@@ -8,12 +8,12 @@ import { createModel, type ActivationName, type LossName, type OptimizerSpec } f
 import { BUILDS, instantiate } from '../helpers/wasm.js';
 import {
   maxError, randomArray, referenceForward, referenceGradients, referenceLoss, referenceOptimizer,
-  type ReferenceLayer,
+  type ReferenceLayer, type ReferenceOptimizer,
 } from '../reference.js';
 
 const SHAPE = { inputs: 6, hidden: [9, 7], outputs: 4 };
 
-function toReference(weights: { weight: Float32Array; bias: Float32Array }[], activations: ActivationName[]): ReferenceLayer[] {
+function toReference(weights: { weight: Float32Array; bias: Float32Array }[], activations: ReferenceLayer['activation'][]): ReferenceLayer[] {
   let inputs = SHAPE.inputs;
   return weights.map((w, i) => {
     const units = w.bias.length;
@@ -29,14 +29,23 @@ describe.each(BUILDS)('five training steps equal the float64 reference (%s build
     { type: 'momentum', learningRate: 0.05, momentum: 0.9 },
     { type: 'momentum', learningRate: 0.05, momentum: 0.9, nesterov: true },
     { type: 'adam', learningRate: 0.01 },
+    { type: 'adamw', learningRate: 0.01, weightDecay: 0.05 },
+    { type: 'rmsprop', learningRate: 0.01, momentum: 0.5, centered: true },
+    { type: 'adagrad', learningRate: 0.05 },
+    { type: 'adamax', learningRate: 0.01 },
+    { type: 'nadam', learningRate: 0.01 },
+    // clipping: the global norm of these gradients is about 0.3, their largest value about 0.1
+    { type: 'sgd', learningRate: 0.1, clipNorm: 0.05 },
+    { type: 'adam', learningRate: 0.01, clipValue: 0.01 },
+    { type: 'momentum', learningRate: 0.05, clipNorm: 0.1, clipValue: 0.02 },
   ];
   it.each(optimizers)('%o', async (optimizer) => {
-    const activations: ActivationName[] = ['tanh', 'sigmoid', 'softmax'];
+    const activations: ReferenceLayer['activation'][] = ['tanh', 'sigmoid', 'softmax'];
     const model = await createModel({
       inputs: SHAPE.inputs,
       layers: [{ units: 9, activation: 'tanh' }, { units: 7, activation: 'sigmoid' }, { units: 4, activation: 'softmax' }],
       loss: 'crossEntropy', optimizer, seed: 11,
-    }, { kernels: () => instantiate(build) });
+    }, { instantiate: () => instantiate(build) });
     const m = 20, batch = 4;
     const x = randomArray(m * SHAPE.inputs, 3, -2, 2);
     const labels = Array.from(randomArray(m, 4, 0, 4), Math.floor);
@@ -45,7 +54,7 @@ describe.each(BUILDS)('five training steps equal the float64 reference (%s build
     expect(model.steps).toBe(5);
     // the reference sees the float32-rounded inputs the model sees
     const x32 = Float64Array.from(new Float32Array(x));
-    const step = referenceOptimizer(reference, optimizer);
+    const step = referenceOptimizer(reference, optimizer as ReferenceOptimizer);
     for (let b = 0; b < m / batch; b++) {
       const xb = x32.subarray(b * batch * SHAPE.inputs, (b + 1) * batch * SHAPE.inputs);
       const yb = new Float64Array(batch * 4);
