@@ -39,7 +39,7 @@ describe.runIf(relaxedSimdAvailable())('relaxed SIMD available', () => {
   });
 
   it('trains as the portable build does, to within the last bits compounded over the steps', async () => {
-    const histories = [];
+    const histories: { loss: number[] }[] = [];
     for (const kernels of ['portable', 'relaxed'] as const) {
       const model = await createModel({ ...spec, kernels });
       histories.push(await model.fit(x, y, { epochs: 5, batchSize: 16 }));
