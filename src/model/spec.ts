@@ -356,7 +356,7 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   return {
     inputs, layers, loss, delta, optimizer: resolveOptimizer(spec.optimizer), init, seed,
     threads: resolveThreads('createModel: threads', spec.threads),
-    kernels: oneOf('createModel: kernels', spec.kernels ?? 'auto', KERNELS),
+    kernels: oneOf('createModel: kernels', spec.kernels === undefined ? 'auto' : spec.kernels, KERNELS),
   };
 }
 
