@@ -196,7 +196,7 @@ describe('bad input for the new fields: a TypeError or RangeError naming the lay
     ['centered not boolean', base([], { optimizer: { type: 'rmsprop', centered: 1 } }), TypeError, /optimizer\.centered must be true or false/],
     ['initial accumulator negative', base([], { optimizer: { type: 'adagrad', initialAccumulatorValue: -1 } }), RangeError, /optimizer\.initialAccumulatorValue/],
   ])('%s', async (_name, spec, kind, message) => {
-    await expect(createModel(spec)).rejects.toThrow(kind);
-    await expect(createModel(spec)).rejects.toThrow(message);
+    await expect(createModel(spec as ModelSpec)).rejects.toThrow(kind);
+    await expect(createModel(spec as ModelSpec)).rejects.toThrow(message);
   });
 });
