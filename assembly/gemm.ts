@@ -11,8 +11,7 @@
 //   for jc in n step NC                      column block of B and out
 //     for pc in k step KC                    K block: the packed B block (KC × NC) stays in L2
 //       pack B[pc.., jc..] into 8-wide panels (kc × 8 floats each; a last panel of ≤ 4
-//       columns 4 wide), zero-padded past n; gemm_tn sums the columns of b here (bias gradient);
-//       with m ≤ 10, full panels of a row-major b are read in place instead
+//       columns 4 wide), zero-padded past n; with m ≤ 10, full panels of a row-major b are read in place instead
 //       for ic in m step MR                  row tile
 //         pack A[ic.., pc..] as an MR × kc panel of pre-broadcast values (stays in L1)
 //         for jr in nc step NR               5 × 8 micro-kernel (5 × 4 on a 4-wide last panel):
@@ -44,6 +43,18 @@
 // (m, k, n) through KC and the tile grid.
 
 import { activate_f32x4, ACT_LINEAR } from './simd';
+
+// c + a·b per lane. The relaxed build (ASC_FEATURE_RELAXED_SIMD, asconfig target "relaxed") fuses
+// it into one f32x4.relaxed_madd: one rounding instead of two where the engine really fuses
+// (Chromium and Node on x64 with FMA3), so its results differ from the portable build's — and
+// may differ between engines — in the last bits. Every micro-kernel goes through here, so within
+// one build every path (packed, read in place, transposed) sums each element in the same order
+// with the same roundings.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 import { column_sums } from './reduce';
 
 export const GEMM_NN: i32 = 0;
@@ -76,14 +87,14 @@ const APANEL_OFFSET: usize = 192;
   return (x + (NR - 1)) & ~(NR - 1);
 }
 
-// Bytes of scratch a call with these sizes needs, and any call with the same n and m' ≤ m,
-// k' ≤ k (a planner may size it for the largest batch): at most 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
+// Bytes of scratch a call with these sizes needs, and any call or block with m' ≤ m, k' ≤ k,
+// n' ≤ n (a planner may size it for the largest batch): at most 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
 // whatever the sizes.
 export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
   const kc = min<i32>(k, KC);
-  // the B block spans n columns, or m' ≤ m when the call computes outᵀ, which only happens for
-  // n < 16 (see gemm_swaps)
-  const nc = roundUpNR(min<i32>(n < 2 * NR ? max<i32>(m, n) : n, NC));
+  // the B block spans n columns, or m' ≤ m when the call computes outᵀ; a block of the product
+  // (gemm_block) may compute its outᵀ even when n ≥ 16, so the bound is max(m, n)
+  const nc = roundUpNR(min<i32>(max<i32>(m, n), NC));
   return <i32>APANEL_OFFSET + MR * kc * 16 + kc * nc * 4;
 }
 
@@ -125,20 +136,20 @@ function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb:
     const vb0123 = v128.load(b);
     const vb4567 = v128.load(b, 16);
     const va0 = v128.load(a);
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(va0, vb0123));
-    vacc0x4567 = f32x4.add(vacc0x4567, f32x4.mul(va0, vb4567));
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
     const va1 = v128.load(a, 16);
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(va1, vb0123));
-    vacc1x4567 = f32x4.add(vacc1x4567, f32x4.mul(va1, vb4567));
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
     const va2 = v128.load(a, 32);
-    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(va2, vb0123));
-    vacc2x4567 = f32x4.add(vacc2x4567, f32x4.mul(va2, vb4567));
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
     const va3 = v128.load(a, 48);
-    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(va3, vb0123));
-    vacc3x4567 = f32x4.add(vacc3x4567, f32x4.mul(va3, vb4567));
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
     const va4 = v128.load(a, 64);
-    vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(va4, vb0123));
-    vacc4x4567 = f32x4.add(vacc4x4567, f32x4.mul(va4, vb4567));
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123);
+    vacc4x4567 = madd(va4, vb4567, vacc4x4567);
     a += 80;
     b += ldb;
   }
@@ -166,11 +177,11 @@ function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: 
   const bend = b + (<usize>kc << 4);
   while (b < bend) {
     const vb0123 = v128.load(b);
-    vacc0x0123 = f32x4.add(vacc0x0123, f32x4.mul(v128.load(a), vb0123));
-    vacc1x0123 = f32x4.add(vacc1x0123, f32x4.mul(v128.load(a, 16), vb0123));
-    vacc2x0123 = f32x4.add(vacc2x0123, f32x4.mul(v128.load(a, 32), vb0123));
-    vacc3x0123 = f32x4.add(vacc3x0123, f32x4.mul(v128.load(a, 48), vb0123));
-    vacc4x0123 = f32x4.add(vacc4x0123, f32x4.mul(v128.load(a, 64), vb0123));
+    vacc0x0123 = madd(v128.load(a), vb0123, vacc0x0123);
+    vacc1x0123 = madd(v128.load(a, 16), vb0123, vacc1x0123);
+    vacc2x0123 = madd(v128.load(a, 32), vb0123, vacc2x0123);
+    vacc3x0123 = madd(v128.load(a, 48), vb0123, vacc3x0123);
+    vacc4x0123 = madd(v128.load(a, 64), vb0123, vacc4x0123);
     a += 80;
     b += 16;
   }
@@ -295,56 +306,19 @@ function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
 // B block from rows (gemm_nn, gemm_tn): src is (kc, nc) with row stride ldb bytes.
 // Panel j (columns 8j … 8j+7) goes to dst + 8j·kc floats as kc rows of 8; a last panel of
 // 1 … 4 columns is 4 wide, one of 5 … 7 is 8 wide, zero-padded.
-// With colsum != 0 also colsum[0 … nc) (+)= the column sums of src (add != 0 adds to it).
-function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32, colsum: usize, add: i32): void {
+function pack_b_rows(dst: usize, src: usize, ldb: usize, kc: i32, nc: i32): void {
   let j = 0;
   for (; j + NR <= nc; j += NR) {
     let s = src + (<usize>j << 2);
     let d = dst + ((<usize>j * <usize>kc) << 2);
-    if (colsum) {
-      let vsum0123 = f32x4.splat(0), vsum4567 = f32x4.splat(0);
-      for (let p = 0; p < kc; p++) {
-        const v0123 = v128.load(s), v4567 = v128.load(s, 16);
-        v128.store(d, v0123);
-        v128.store(d, v4567, 16);
-        vsum0123 = f32x4.add(vsum0123, v0123);
-        vsum4567 = f32x4.add(vsum4567, v4567);
-        s += ldb;
-        d += 32;
-      }
-      const o = colsum + (<usize>j << 2);
-      if (add) {
-        vsum0123 = f32x4.add(v128.load(o), vsum0123);
-        vsum4567 = f32x4.add(v128.load(o, 16), vsum4567);
-      }
-      v128.store(o, vsum0123);
-      v128.store(o, vsum4567, 16);
-    } else {
-      for (let p = 0; p < kc; p++) {
-        v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s, 16), 16);
-        s += ldb;
-        d += 32;
-      }
+    for (let p = 0; p < kc; p++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += ldb;
+      d += 32;
     }
   }
-  if (j < nc) {
-    const cols = nc - j;
-    const s0 = src + (<usize>j << 2);
-    pack_b_rows_tail(dst + ((<usize>j * <usize>kc) << 2), s0, ldb, kc, cols);
-    if (colsum) {
-      for (let c = 0; c < cols; c++) {
-        let sum: f32 = 0;
-        let s = s0 + (<usize>c << 2);
-        for (let p = 0; p < kc; p++) {
-          sum += load<f32>(s);
-          s += ldb;
-        }
-        const o = colsum + (<usize>(j + c) << 2);
-        store<f32>(o, add ? load<f32>(o) + sum : sum);
-      }
-    }
-  }
+  if (j < nc) pack_b_rows_tail(dst + ((<usize>j * <usize>kc) << 2), src + (<usize>j << 2), ldb, kc, nc - j);
 }
 
 // The last, partial panel of a B block from rows: cols < 8 columns of src (kc, ·), row stride
@@ -444,21 +418,19 @@ function gemm_units(M: i32, N: i32): f32 {
   return n < 2 * NR && gemm_units(n, m) * 1.05 < 0.9 * gemm_units(m, n);
 }
 
-function gemm_drive(out: usize, transposed: bool, aSrc: usize, aLayout: i32, lda: usize, bSrc: usize, bLayout: i32,
-  ldb: usize, M: i32, K: i32, N: i32, bias: usize, colsum: usize, activation: i32, alpha: f32, accumulate: i32,
-  scratch: usize): void {
+function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayout: i32, lda: usize, bSrc: usize,
+  bLayout: i32, ldb: usize, M: i32, K: i32, N: i32, bias: usize, activation: i32, alpha: f32,
+  accumulate: i32, scratch: usize): void {
   const valpha = f32x4.splat(alpha);
   const apanel = scratch + APANEL_OFFSET;
   const bblock = apanel + <usize>(MR * min<i32>(K, KC) * 16);
-  const ldo = transposed ? <usize>M << 2 : <usize>N << 2;
   const epilogue = bias != 0 || activation != ACT_LINEAR;
   // With one or two row tiles, each B panel is used once or twice: reading the full panels of
   // a row-major B̂ in place (ldb = N·4) beats copying them first (10×784×128: 36 → 44 GFLOP/s,
   // 1×784×128: 5.8 → 8.9), except for very wide B̂, whose rows are pages apart (5×2048×2048:
   // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
-  // is packed then, and the column sums (gemm_tn's bias gradient) take a separate pass.
+  // is packed then.
   const direct = bLayout == ROWS && M <= DIRECT_B_MAX_M && N <= NC;
-  if (direct && colsum) column_sums(colsum, bSrc, K, N, accumulate);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     const full = nc & ~(NR - 1);
@@ -476,8 +448,7 @@ function gemm_drive(out: usize, transposed: bool, aSrc: usize, aLayout: i32, lda
         tailPanel = bblock;
         if (full < nc) pack_b_rows_tail(tailPanel, bblockSrc + (<usize>full << 2), ldb, kc, nc - full);
       } else {
-        // the column sums ride along (gemm_tn's bias gradient)
-        pack_b_rows(bblock, bblockSrc, ldb, kc, nc, colsum ? colsum + (<usize>jc << 2) : 0, loadC);
+        pack_b_rows(bblock, bblockSrc, ldb, kc, nc);
       }
       for (let ic = 0; ic < M; ic += MR) {
         const mr = min<i32>(MR, M - ic);
@@ -581,20 +552,38 @@ function gemm_store_transposed_5x8(out: usize, ldo: usize, tile: usize): void {
   }
 }
 
+// The exported forms: the whole product, then (gemm_tn) the bias gradient by column_sums.
 function gemm(form: i32, out: usize, a: usize, b: usize, bias: usize, biasGrad: usize, m: i32, k: i32, n: i32,
   activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+  gemm_block(form, out, a, b, bias, m, k, n, 0, m, 0, n, activation, alpha, accumulate, scratch);
+  if (biasGrad) column_sums(biasGrad, b, k, n, accumulate);
+}
+
+// Rows i0 … i1 − 1 and columns j0 … j1 − 1 of the product of the three forms (out is (m, n), the
+// operands as in gemm_nn/nt/tn), with no bias gradient: the parallel driver (parallel.ts) splits
+// a product into such blocks, one per task. Every element is the same sum in the same order
+// whatever block computes it and whichever path (packed, read in place, transposed) the block's
+// shape picks — one madd chain over k, KC blocks continuing from the stored partial sum — so a
+// split never changes a bit (test/kernels/gemm.test.ts checks blocks against the whole).
+export function gemm_block(form: i32, out: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32, i0: i32,
+  i1: i32, j0: i32, j1: i32, activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+  const mi = i1 - i0, nj = j1 - j0;
+  if (mi <= 0 || nj <= 0) return;
   const rowK = <usize>k << 2, rowM = <usize>m << 2, rowN = <usize>n << 2;
-  if (gemm_swaps(m, n)) {
-    // P = outᵀ (n × m): Â = bᵀ-side (n × k), B̂ = aᵀ-side (k × m)
-    if (biasGrad) column_sums(biasGrad, b, k, n, accumulate);
-    if (form == GEMM_NN) gemm_drive(out, true, b, COLS, rowN, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
-    else if (form == GEMM_NT) gemm_drive(out, true, b, ROWS, rowK, a, COLS, rowK, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
-    else gemm_drive(out, true, b, COLS, rowN, a, ROWS, rowM, n, k, m, bias, 0, activation, alpha, accumulate, scratch);
+  const o = out + <usize>i0 * rowN + (<usize>j0 << 2);
+  const bb = bias ? bias + (<usize>j0 << 2) : 0;
+  // the block's operands: rows i0… of the a-side, columns j0… of the b-side
+  const ai = form == GEMM_TN ? a + (<usize>i0 << 2) : a + <usize>i0 * rowK;
+  const bj = form == GEMM_NT ? b + <usize>j0 * rowK : b + (<usize>j0 << 2);
+  if (gemm_swaps(mi, nj)) {
+    if (form == GEMM_NN) gemm_drive(o, rowN, true, bj, COLS, rowN, ai, COLS, rowK, nj, k, mi, bb, activation, alpha, accumulate, scratch);
+    else if (form == GEMM_NT) gemm_drive(o, rowN, true, bj, ROWS, rowK, ai, COLS, rowK, nj, k, mi, bb, activation, alpha, accumulate, scratch);
+    else gemm_drive(o, rowN, true, bj, COLS, rowN, ai, ROWS, rowM, nj, k, mi, bb, activation, alpha, accumulate, scratch);
     return;
   }
-  if (form == GEMM_NN) gemm_drive(out, false, a, ROWS, rowK, b, ROWS, rowN, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
-  else if (form == GEMM_NT) gemm_drive(out, false, a, ROWS, rowK, b, COLS, rowK, m, k, n, bias, 0, activation, alpha, accumulate, scratch);
-  else gemm_drive(out, false, a, COLS, rowM, b, ROWS, rowN, m, k, n, bias, biasGrad, activation, alpha, accumulate, scratch);
+  if (form == GEMM_NN) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, ROWS, rowN, mi, k, nj, bb, activation, alpha, accumulate, scratch);
+  else if (form == GEMM_NT) gemm_drive(o, rowN, false, ai, ROWS, rowK, bj, COLS, rowK, mi, k, nj, bb, activation, alpha, accumulate, scratch);
+  else gemm_drive(o, rowN, false, ai, COLS, rowM, bj, ROWS, rowN, mi, k, nj, bb, activation, alpha, accumulate, scratch);
 }
 
 // ---------------------------------------------------------------------------------------------

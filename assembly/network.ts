@@ -15,8 +15,8 @@
 // DA_i holds dL/dA_i; a dense layer turns it into dL/dZ_i in place. A_{−1} is the input batch.
 // Every dispatch on a code traps on a code it does not know.
 
-import { gemm_nn, gemm_nt, gemm_tn } from './gemm';
-import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
+import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_forward, par_activation_backward,
+  par_softmax_forward, par_softmax_backward } from './parallel';
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
   weight_penalty, LOSS_MSE, LOSS_CROSS_ENTROPY, LOSS_BINARY_CROSS_ENTROPY, LOSS_MAE, LOSS_HUBER } from './loss';
 import { sgd_update, momentum_update, adam_update, rmsprop_update, adagrad_update, adamax_update,
@@ -164,12 +164,12 @@ export function network_forward(plan: usize, input: usize, m: i32, training: i32
       const act = word(l, L_ACTIVATION);
       const alpha = real(l, L_ALPHA);
       if (word(l, L_FUSED)) {
-        gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, act, alpha, 0, scratch);
+        par_gemm_nn(out, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, act, alpha, 0, scratch);
       } else {
         const pre = ptr(l, L_PRE);
-        gemm_nn(pre, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, ACT_LINEAR, 0, 0, scratch);
-        if (act == ACT_SOFTMAX) softmax_forward(out, pre, m, n);
-        else activation_forward(out, pre, m * n, act, alpha);
+        par_gemm_nn(pre, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, word(l, L_IN), n, ACT_LINEAR, 0, 0, scratch);
+        if (act == ACT_SOFTMAX) par_softmax_forward(out, pre, m, n);
+        else par_activation_forward(out, pre, m * n, act, alpha);
       }
       prev = out;
     } else if (kind == LAYER_DROPOUT) {
@@ -254,8 +254,8 @@ function network_loss_of(plan: usize, pred: usize, target: usize, m: i32, gradie
     }
   }
   if (dpred && kind != LOSS_CROSS_ENTROPY && kind != LOSS_BINARY_CROSS_ENTROPY) {
-    if (act == ACT_SOFTMAX) softmax_backward(dpred, dpred, pred, m, n);
-    else activation_backward(dpred, dpred, ptr(last, L_SAVED), m * n, act, real(last, L_ALPHA));
+    if (act == ACT_SOFTMAX) par_softmax_backward(dpred, dpred, pred, m, n);
+    else par_activation_backward(dpred, dpred, ptr(last, L_SAVED), m * n, act, real(last, L_ALPHA));
   }
   return loss;
 }
@@ -315,15 +315,15 @@ export function network_backward(plan: usize, input: usize, m: i32): f64 {
       // dA → dZ (the loss already gave the last layer's dZ)
       if (i < layers - 1) {
         const act = word(l, L_ACTIVATION);
-        if (act == ACT_SOFTMAX) softmax_backward(dout, dout, ptr(l, L_OUTPUT), m, n);
-        else activation_backward(dout, dout, ptr(l, L_SAVED), m * n, act, real(l, L_ALPHA));
+        if (act == ACT_SOFTMAX) par_softmax_backward(dout, dout, ptr(l, L_OUTPUT), m, n);
+        else par_activation_backward(dout, dout, ptr(l, L_SAVED), m * n, act, real(l, L_ALPHA));
       }
       // dW (k, n) = A_prevᵀ · dZ, db = Σ_rows dZ
-      gemm_tn(ptr(l, L_DWEIGHT), prev, dout, ptr(l, L_DBIAS), k, m, n, 0, scratch);
+      par_gemm_tn(ptr(l, L_DWEIGHT), prev, dout, ptr(l, L_DBIAS), k, m, n, 0, scratch);
       const l1 = real(l, L_L1), l2 = real(l, L_L2);
       if (l1 != 0 || l2 != 0) penalty += weight_penalty(ptr(l, L_DWEIGHT), ptr(l, L_WEIGHT), k * n, l1, l2);
       // dA_prev (m, k) = dZ · Wᵀ
-      if (dprev) gemm_nt(dprev, dout, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
+      if (dprev) par_gemm_nt(dprev, dout, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
     } else if (kind == LAYER_DROPOUT) {
       if (dprev) dropout_backward(dprev, dout, ptr(l, L_SAVED), m * n);
     } else if (kind == LAYER_BATCH_NORMALIZATION) {

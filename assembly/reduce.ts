@@ -2,7 +2,13 @@
 
 // out[j] (+)= Σ_r inp[r, j]; inp is (m, n), out is (n). accumulate != 0 adds to out.
 export function column_sums(out: usize, inp: usize, m: i32, n: i32, accumulate: i32): void {
-  const rowBytes = <usize>n << 2;
+  column_sums_strided(out, inp, m, n, n, accumulate);
+}
+
+// The same over n of the ld columns of inp (m, ld): every column is summed alone, top to bottom,
+// so a block of columns gets the same bits as the whole (the parallel driver splits by columns).
+export function column_sums_strided(out: usize, inp: usize, m: i32, n: i32, ld: i32, accumulate: i32): void {
+  const rowBytes = <usize>ld << 2;
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const off = <usize>j << 2;

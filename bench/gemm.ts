@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createMemory, unshareMemory } from '../src/runtime/module.js';
 import type { KernelExports } from '../src/runtime/abi.js';
 
 export type Form = 'nn' | 'nt' | 'tn';
@@ -92,7 +93,9 @@ class Ours {
   private top: number;
   constructor() {
     const bytes = readFileSync(path.join(here, '../build/neuronine.wasm'));
-    this.k = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+    const memory = createMemory(false);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(unshareMemory(bytes)), { env: { memory } });
+    this.k = { ...(instance.exports as object), memory } as unknown as KernelExports;
     this.top = (this.k.heap_base() + 15) & ~15;
   }
   reset(): void {

@@ -130,8 +130,31 @@ for (const name of Object.keys(halves)) {
   writeFileSync(join(dist, `${name}.cjs`), `'use strict';\n// CommonJS entry of '${name === 'index' ? 'neuronine' : `neuronine/${name}`}'; the code is in internal.cjs, shared by all entries.\nmodule.exports = require('./internal.cjs').${name};\n`);
 }
 
-// 4. the release wasm, for users who compile it themselves (WebAssembly.compileStreaming)
-copyFileSync(join(root, 'build/neuronine.wasm'), join(dist, 'neuronine.wasm'));
+// 4. the portable release wasm, for users who compile it themselves (WebAssembly.compileStreaming
+// and createModel's `instantiate` option), with its memory import unshared (the threads of a
+// model use the embedded builds): the same transformation as unshareMemory in src/runtime/module.ts
+const wasm = readFileSync(join(root, 'build/neuronine.wasm'));
+{
+  let p = 8;
+  const leb = () => { let r = 0, s = 0, b; do { b = wasm[p++]; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; };
+  let done = false;
+  while (p < wasm.length && !done) {
+    const id = wasm[p++], size = leb(), end = p + size;
+    if (id === 2) {
+      for (let count = leb(); count > 0 && !done; count--) {
+        for (let name = 0; name < 2; name++) { const length = leb(); p += length; }
+        const kind = wasm[p++];
+        if (kind === 0) leb();
+        else if (kind === 1) { p++; const flags = wasm[p++]; leb(); if (flags & 1) leb(); }
+        else if (kind === 3) p += 2;
+        else if (kind === 2) { wasm[p] &= ~2; done = true; }
+      }
+    }
+    p = end;
+  }
+  if (!done) fail('build/neuronine.wasm imports no memory');
+}
+writeFileSync(join(dist, 'neuronine.wasm'), wasm);
 
 // 4b. the command line, over the ESM entries
 await buildCLI({ root, dist, entries: ENTRIES });

@@ -4,7 +4,8 @@
 //   - the browser entry as a user's bundler ships it: dist/index.js bundled by esbuild (platform
 //     browser, ESM, minified, code splitting), gzip -9 (zlib). The core figure is every chunk but
 //     the bundled data sets, which are lazy import() chunks fetched only when called (reported on
-//     their own). The core includes the kernel module, embedded as base64;
+//     their own), the relaxed-SIMD kernel build and the worker pool, lazy chunks as well. The
+//     core includes the portable kernel module, embedded as base64;
 //   - the breakdown: the JS without the embedded wasm, and the .wasm file gzipped (what a user who
 //     streams dist/neuronine.wasm downloads beside the JS);
 //   - a tree-shaken app that imports only createModel (sideEffects: false at work);
@@ -55,6 +56,10 @@ try {
   // 2. the browser entry as a bundler ships it
   const dist = join(stage, 'dist');
   const isDataset = (path) => /data[\\/]bundled[\\/]/.test(path);
+  // the relaxed-SIMD kernel build: a lazy chunk that only engines with relaxed SIMD fetch
+  const isRelaxed = (path) => /runtime[\\/]wasm-relaxed\.js$/.test(path);
+  // the worker pool: a lazy chunk that only models with threads > 1 fetch
+  const isThreads = (path) => /runtime[\\/]threads\.js$/.test(path);
   async function bundle(name, options = {}) {
     const result = await esbuild.build({
       stdin: options.stdin,
@@ -75,9 +80,10 @@ try {
     const metaByPath = new Map(Object.entries(result.metafile.outputs).map(([key, meta]) => [resolve(key), meta]));
     const chunks = result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => {
       const inputs = Object.keys(metaByPath.get(f.path)?.inputs ?? {});
-      return { path: f.path, bytes: f.contents.length, gzip: gz(f.contents), dataset: inputs.length > 0 && inputs.every(isDataset), inputs };
+      return { path: f.path, bytes: f.contents.length, gzip: gz(f.contents), dataset: inputs.length > 0 && inputs.every(isDataset),
+        relaxed: inputs.length > 0 && inputs.every(isRelaxed), threads: inputs.length > 0 && inputs.every(isThreads), inputs };
     });
-    const core = chunks.filter((c) => !c.dataset);
+    const core = chunks.filter((c) => !c.dataset && !c.relaxed && !c.threads);
     return {
       chunks,
       core: { bytes: core.reduce((s, c) => s + c.bytes, 0), gzip: core.reduce((s, c) => s + c.gzip, 0), files: core.length },
@@ -117,6 +123,8 @@ try {
     createModelOnly: shaken.core,
     interop,
     datasets,
+    relaxed: full.chunks.filter((c) => c.relaxed).map((c) => ({ bytes: c.bytes, gzip: c.gzip }))[0],
+    threads: full.chunks.filter((c) => c.threads).map((c) => ({ bytes: c.bytes, gzip: c.gzip }))[0],
   };
 
   if (process.argv.includes('--json')) {
@@ -128,6 +136,8 @@ try {
       ['  of which JS alone', kb(figures.coreJsOnly.bytes), kb(figures.coreJsOnly.gzip)],
       ['  the .wasm file (streaming users)', kb(figures.wasm.bytes), kb(figures.wasm.gzip)],
       ['tree-shaken: only createModel (+ embedded wasm)', kb(figures.createModelOnly.bytes), kb(figures.createModelOnly.gzip)],
+      ...(figures.relaxed ? [["lazy chunk: relaxed-SIMD kernels (kernels: 'relaxed'/'auto' where supported)", kb(figures.relaxed.bytes), kb(figures.relaxed.gzip)]] : []),
+      ...(figures.threads ? [['lazy chunk: worker pool (models with threads > 1)', kb(figures.threads.bytes), kb(figures.threads.gzip)]] : []),
       ...Object.entries(interop).flatMap(([entry, f]) => [
         [`neuronine/${entry}: added to an app that has the core`, kb(f.added.bytes), kb(f.added.gzip)],
         [`neuronine/${entry} alone (with the core parts it uses)`, kb(f.alone.bytes), kb(f.alone.gzip)],

@@ -108,7 +108,9 @@ export function asFlags(message: string): string {
       }
     })
     .replace(/options\.(\w+): '([^']*)'( or '([^']*)')?/g, (_, name: string, a: string, _or, b?: string) => `${flag(name)} ${a}${b ? ` or ${flag(name)} ${b}` : ''}`)
-    .replace(/options\.(\w+)/g, (_, name: string) => flag(name));
+    .replace(/options\.(\w+)/g, (_, name: string) => flag(name))
+    .replace(/e\.g\. trainTestSplit\(data, \{ scale: '(\w+)' \}\)/g, '--scale $1')
+    .replace(/lower the learning rate \(now ([^)]+)\)/g, 'lower --lr (now $1)');
 }
 
 export async function train(argv: string[]): Promise<number> {
@@ -231,6 +233,9 @@ export async function train(argv: string[]): Promise<number> {
       ...(progress.live ? { onBatchEnd: progress.onBatchEnd } : {}),
       onEpochEnd: progress.onEpochEnd,
     });
+  } catch (error) {
+    // a loss or gradient that stopped being finite: the library's advice, said as flags
+    throw new CLIError(asFlags((error as Error).message));
   } finally {
     process.off('SIGINT', onInterrupt);
     progress.finish();

@@ -223,9 +223,19 @@ function intAttribute(node: OnnxNode, name: string, fallback: number): number {
   return a?.i ?? fallback;
 }
 
+/**
+ * A float attribute (ONNX stores float32) as the shortest decimal that rounds to the same float32:
+ * momentum 0.9 comes back as 0.9, not 0.8999999761581421, so that a re-export and the model's
+ * spec show what the author wrote.
+ */
 function floatAttribute(node: OnnxNode, name: string, fallback: number): number {
-  const a = attribute(node, name);
-  return a?.f ?? fallback;
+  const value = attribute(node, name)?.f;
+  if (value === undefined) return fallback;
+  for (let digits = 1; digits < 10; digits++) {
+    const short = Number(value.toPrecision(digits));
+    if (Math.fround(short) === value) return short;
+  }
+  return value;
 }
 
 /**

@@ -80,15 +80,15 @@ export function toTFJS(model: Model): TFJSArtifacts {
   for (const layer of portable.layers) {
     if (layer.type === 'dense') {
       const name = nameFor('dense');
-      // leakyRelu, and elu with α ≠ 1, become a linear Dense and a LeakyReLU / ELU layer
+      // leakyRelu becomes a linear Dense and a LeakyReLU layer
       const leaky = layer.activation === 'leakyRelu';
       const elu = (layer.activation as string) === 'elu' && layer.alpha !== undefined && layer.alpha !== 1;
-      const separate = leaky || elu;
+      if (elu) throw new Error(`${where}: layers[${portable.layers.indexOf(layer)}] is elu with alpha ${layer.alpha}, which TF.js cannot load (its ELU layer takes alpha 1 only); use toONNX, or alpha 1`);
       const regularizer = layer.l1 || layer.l2 ? { class_name: 'L1L2', config: { l1: layer.l1 ?? 0, l2: layer.l2 ?? 0 } } : null;
       layers.push({
         class_name: 'Dense',
         config: first({
-          units: layer.units, activation: separate ? 'linear' : (TO_KERAS[layer.activation] ?? layer.activation), use_bias: true,
+          units: layer.units, activation: leaky ? 'linear' : (TO_KERAS[layer.activation] ?? layer.activation), use_bias: true,
           kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} },
           kernel_regularizer: regularizer, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
           name, trainable: true, dtype: 'float32',
@@ -97,7 +97,6 @@ export function toTFJS(model: Model): TFJSArtifacts {
       weight(`${name}/kernel`, [layer.inputs, layer.units], layer.weight);
       weight(`${name}/bias`, [layer.units], layer.bias);
       if (leaky) layers.push({ class_name: 'LeakyReLU', config: { alpha: layer.alpha ?? 0.01, name: nameFor('leaky_re_lu'), trainable: true } });
-      if (elu) layers.push({ class_name: 'ELU', config: { alpha: layer.alpha, name: nameFor('elu'), trainable: true } });
       units = layer.units;
     } else if (layer.type === 'dropout') {
       layers.push({ class_name: 'Dropout', config: first({ rate: layer.rate, noise_shape: null, seed: null, name: nameFor('dropout'), trainable: true }) });

@@ -8,9 +8,12 @@
  */
 import type { Matrix } from '../types.js';
 import type { KernelExports } from '../runtime/abi.js';
-import { instantiateKernels, type KernelFactory } from '../runtime/module.js';
+import { createMemory, type KernelFactory } from '../runtime/module.js';
+import { createRuntime, type ModelRuntime } from '../runtime/runtime.js';
+import type { WorkerPool } from '../runtime/threads.js';
 import { createRng, type Rng } from '../data/random.js';
-import { checkKeys, parameterCount, resolveSpec, type ModelSpec, type ResolvedSpec, type ResolvedOptimizer } from './spec.js';
+import { checkKeys, KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
+  type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
 import { isMatrix, readFeatures, type Features } from './inputs.js';
@@ -34,11 +37,22 @@ export type { PerClass } from './metrics.js';
 export type NumericArray = Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array
   | Uint16Array | Int32Array | Uint32Array;
 
-/** Options of `createModel` beyond the spec. */
+/** Options of `createModel` and `loadModel` beyond the spec. */
 export interface CreateOptions {
-  /** Supplies the kernel instance (tests use it to run on the debug build). */
-  kernels?: KernelFactory;
+  /** Overrides the spec's `threads` (a saved model does not keep it). */
+  threads?: number | 'auto';
+  /** Overrides the spec's `kernels` (a saved model does not keep it). */
+  kernels?: KernelsName;
+  /**
+   * Instantiates the kernel module yourself (e.g. dist/neuronine.wasm compiled by streaming):
+   * called with the imports (`{ env: { memory } }`, a fresh memory) and returns the instance or
+   * its exports. The model then runs on one thread. Default: the embedded module.
+   */
+  instantiate?: KernelFactory;
 }
+
+/** Stops the workers of models that were garbage-collected without dispose(). */
+const orphans = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<WorkerPool>((pool) => pool.dispose()) : undefined;
 
 /**
  * One layer's parameters as `getWeights` gives them: a dense layer's `weight` (inputs × units,
@@ -72,11 +86,32 @@ export class Model implements FitHost {
   /** Schedules' and early stopping's progress, kept across fits (and saved). @internal */
   trainingState: TrainingState = { epoch: 0 };
   private training = false;
+  private pool: WorkerPool | undefined;
+  private threadCount: number;
+  private note: string | undefined;
+  private build: 'portable' | 'relaxed';
 
   /** @internal use createModel or loadModel */
-  constructor(kernels: KernelExports, spec: ResolvedSpec) {
+  constructor(kernels: KernelExports, spec: ResolvedSpec, runtime?: ModelRuntime) {
     this.spec = spec;
-    this.net = new Network(kernels, spec);
+    this.threadCount = runtime?.threads ?? 1;
+    this.note = runtime?.note;
+    this.build = runtime?.build ?? 'portable';
+    if (runtime && runtime.threads > 1) {
+      // a trap that a worker caused becomes an Error naming it, and the model goes on with one thread
+      kernels = runtime.wrap(kernels, () => {
+        const failure = this.pool?.takeFailure();
+        if (failure !== undefined) {
+          this.dropThreads(`running on 1 thread: a worker failed (${failure})`);
+        }
+        return failure;
+      });
+    }
+    this.net = new Network(kernels, spec, this.threadCount);
+    if (runtime && runtime.threads > 1) {
+      this.pool = runtime.startWorkers(this.net.board);
+      orphans?.register(this, this.pool, this);
+    }
     // a stream of its own, so that init and shuffling do not depend on each other
     this.shuffleRng = createRng((createRng(spec.seed).uint32() ^ 0x9e3779b9) >>> 0);
     initialiseWeights(spec.layers, spec.init, spec.seed, this.layerViews());
@@ -121,11 +156,34 @@ export class Model implements FitHost {
     (this.spec.optimizer as ResolvedOptimizer).learningRate = value;
     net.writeOptimizer();
   }
-
   /** Epochs trained over all fits (schedules count from it). */
   get epochs(): number {
     return this.trainingState.epoch;
   }
+  /**
+   * Threads that train and predict: what the spec's `threads` came to on this engine (`'auto'`:
+   * the cores, 1 for a small network), 1 where threads are unavailable (`threadsNote` says why).
+   */
+  get threads(): number {
+    return this.threadCount;
+  }
+  /** Why the model runs on fewer threads than its spec asked for, if it does. */
+  get threadsNote(): string | undefined {
+    return this.note;
+  }
+  /** The kernel build in use: `'portable'` or `'relaxed'` (what the spec's `kernels` came to). */
+  get kernels(): 'portable' | 'relaxed' {
+    return this.build;
+  }
+
+  private dropThreads(note: string): void {
+    this.pool?.dispose();
+    if (this.pool) orphans?.unregister(this);
+    this.pool = undefined;
+    this.threadCount = 1;
+    this.note = note;
+  }
+
   /** Bytes of WebAssembly memory this model holds. */
   get memoryBytes(): number {
     return this.network('memoryBytes').ws.byteLength;
@@ -395,6 +453,9 @@ export class Model implements FitHost {
   /** Drops the model's memory early; any later call throws. */
   dispose(): void {
     if (this.training) throw new Error('model.dispose: the model is training; abort the fit first');
+    this.pool?.dispose();
+    if (this.pool) orphans?.unregister(this);
+    this.pool = undefined;
     this.net = undefined;
   }
 
@@ -430,8 +491,23 @@ function isNumericInput(x: unknown): boolean {
 export async function createModel(spec: ModelSpec | DataModelSpec, options: CreateOptions = {}): Promise<Model> {
   const { spec: plain, pipeline } = specFromData('createModel', spec);
   const resolved = resolveSpec(plain);
-  const kernels = await (options.kernels ?? instantiateKernels)();
-  const model = new Model(kernels, resolved);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`createModel: options must be an object; got ${options === null ? 'null' : typeof options}`);
+  if (options.threads !== undefined) resolved.threads = resolveThreads('createModel: options.threads', options.threads);
+  if (options.kernels !== undefined) {
+    if (!KERNELS.includes(options.kernels)) throw new TypeError(`createModel: options.kernels must be one of ${KERNELS.map((k) => `'${k}'`).join(', ')}; got ${String(options.kernels)}`);
+    resolved.kernels = options.kernels;
+  }
+  let model: Model;
+  if (options.instantiate) {
+    if (typeof options.instantiate !== 'function') throw new TypeError(`createModel: options.instantiate must be a function; got ${typeof options.instantiate}`);
+    const memory = createMemory(false);
+    const made = await options.instantiate({ env: { memory } }) as { exports?: object; memory?: unknown };
+    const exports = (made instanceof WebAssembly.Instance ? made.exports : made) as KernelExports;
+    model = new Model({ ...exports, memory: exports.memory ?? memory }, resolved);
+  } else {
+    const runtime = await createRuntime(resolved);
+    model = new Model(runtime.kernels, resolved, runtime);
+  }
   if (pipeline !== undefined) model.pipeline = pipeline as PipelineLike;
   return model;
 }

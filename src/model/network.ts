@@ -7,7 +7,7 @@
  * evaluation area (x, y, outputs). Each later region is re-planned, larger only, when a call
  * needs more than it holds; after the first epoch of a fit nothing is reserved again.
  */
-import { GEMM_FORMS, METRIC_CODES, type KernelExports } from '../runtime/abi.js';
+import { BOARD_BYTES, GEMM_FORMS, METRIC_CODES, type KernelExports } from '../runtime/abi.js';
 import { Workspace, type Mark } from '../runtime/workspace.js';
 import { ACTIVATION_TABLE } from './activations.js';
 import { LOSS_TABLE } from './losses.js';
@@ -92,8 +92,14 @@ export class Network {
   evalY = 0;
   evalOut = 0;
 
-  constructor(kernels: KernelExports, spec: ResolvedSpec) {
+  /** Threads that run the kernels (1: no job board, the kernels run in the calling thread). */
+  readonly threads: number;
+  /** The job board of assembly/parallel.ts (threads > 1), in the fixed block so it never moves. */
+  readonly board: number;
+
+  constructor(kernels: KernelExports, spec: ResolvedSpec, threads = 1) {
     this.k = kernels;
+    this.threads = threads;
     this.ws = new Workspace(kernels);
     this.spec = spec;
     const ws = this.ws;
@@ -106,6 +112,11 @@ export class Network {
     const row: OptimizerRow = OPTIMIZER_TABLE[spec.optimizer.type];
     this.stateBlocks = [];
     for (let s = 0; s < row.stateBlocks(spec.optimizer); s++) this.stateBlocks.push(ws.reserveFloats(this.paramFloats, 'the optimizer state'));
+    this.board = threads > 1 ? ws.reserve(BOARD_BYTES + 64, 'the job board') : 0;
+    if (this.board) {
+      this.board = (this.board + 63) & ~63; // its hot words on cache lines of their own
+      kernels.parallel_setup(this.board, threads, 0, 0);
+    }
     // a fresh memory is zero-filled, so gradients and optimizer state start at 0
     this.blocks = [];
     let offset = 0;
@@ -311,7 +322,9 @@ export class Network {
           k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
       }
     }
-    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, scratch, want * 4);
+    // every thread packs GEMM operands into scratch of its own
+    const stride = Math.ceil(scratch / 64) * 64;
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads, want * 4);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
     let next = 0;
@@ -333,8 +346,10 @@ export class Network {
     });
     this.setWord(H.input, at[next++]);
     this.setWord(H.target, at[next++]);
-    this.setWord(H.scratch, at[next++]);
+    const scratchAt = at[next++];
+    this.setWord(H.scratch, scratchAt);
     this.setWord(H.batchWeight, at[next++]);
+    if (this.board) k.parallel_setup(this.board, this.threads, scratchAt, stride);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;
     this.batchEnd = this.trainEnd = ws.mark();

@@ -105,7 +105,23 @@ export interface ModelSpec {
   init?: InitName;
   /** Seed for initialisation, shuffling and dropout masks (an integer). Default: a random one, kept in `model.seed`. */
   seed?: number;
+  /**
+   * Threads that train and predict (1 … 64), sharing the model's memory; the same bits for any
+   * count. Default `'auto'`: the cores, or 1 for a network too small to gain or where threads are
+   * unavailable (a page that is not cross-origin isolated; `model.threadsNote` says why).
+   */
+  threads?: number | 'auto';
+  /**
+   * Kernel build. `'portable'`: the same bits in every engine. `'relaxed'`: fused multiply-add
+   * (relaxed SIMD), faster, its last bits may differ between engines. Default `'auto'`: relaxed
+   * where the engine has it, else portable.
+   */
+  kernels?: KernelsName;
 }
+
+/** Kernel builds a spec may ask for. */
+export type KernelsName = 'portable' | 'relaxed' | 'auto';
+export const KERNELS: readonly KernelsName[] = ['portable', 'relaxed', 'auto'];
 
 export interface ResolvedLayer {
   type: LayerType;
@@ -133,6 +149,8 @@ export interface ResolvedSpec {
   optimizer: ResolvedOptimizer;
   init: InitName;
   seed: number;
+  threads: number | 'auto';
+  kernels: KernelsName;
 }
 
 /** Layers, inputs and units above these are refused as absurd (they could not fit in memory). */
@@ -303,7 +321,7 @@ function resolveLoss(value: unknown, lastLayer: ResolvedLayer): { loss: LossName
  */
 export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) throw new TypeError(`createModel: expected a spec object { inputs, layers, … }; got ${describe(spec)}`);
-  checkKeys('createModel', spec, ['inputs', 'layers', 'loss', 'optimizer', 'init', 'seed']);
+  checkKeys('createModel', spec, ['inputs', 'layers', 'loss', 'optimizer', 'init', 'seed', 'threads', 'kernels']);
   const inputs = positiveInteger('createModel: inputs', spec.inputs, LIMITS.units);
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
     throw new TypeError(`createModel: layers must be a non-empty array of { units, activation }; got ${describe(spec.layers)}`);
@@ -335,7 +353,21 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   else if (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed)) {
     throw new TypeError(`createModel: seed must be a safe integer (|seed| ≤ 2^53 − 1); got ${describe(spec.seed)}`);
   } else seed = spec.seed;
-  return { inputs, layers, loss, delta, optimizer: resolveOptimizer(spec.optimizer), init, seed };
+  return {
+    inputs, layers, loss, delta, optimizer: resolveOptimizer(spec.optimizer), init, seed,
+    threads: resolveThreads('createModel: threads', spec.threads),
+    kernels: oneOf('createModel: kernels', spec.kernels === undefined ? 'auto' : spec.kernels, KERNELS),
+  };
+}
+
+/** Checks a `threads` value: 'auto' or an integer 1 … 64. */
+export function resolveThreads(where: string, value: unknown): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'number') throw new TypeError(`${where} must be 'auto' or a whole number of threads from 1 to 64; got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new RangeError(`${where} must be 'auto' or a whole number of threads from 1 to 64; got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** A resolved optimizer as the spec a user would write: its type's own options, clipping when set. */

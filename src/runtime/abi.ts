@@ -79,4 +79,14 @@ export interface KernelExports {
   network_train_batches(plan: number, x: number, y: number, order: number, rows: number, batch: number,
     first: number, count: number, losses: number, correct: number): number;
   network_predict(plan: number, x: number, out: number, rows: number): void;
+  // assembly/parallel.ts: the job board shared with worker threads
+  parallel_setup(board: number, threads: number, scratch: number, stride: number): void;
+  parallel_board(): number;
+  worker_run(board: number, id: number): void;
+  gemm_block(form: number, out: number, a: number, b: number, bias: number, m: number, k: number, n: number,
+    i0: number, i1: number, j0: number, j1: number, activation: number, alpha: number, accumulate: number,
+    scratch: number): void;
 }
+
+/** Bytes of the job board (BOARD_BYTES of assembly/parallel.ts). */
+export const BOARD_BYTES = (48 + 32) * 4;

@@ -19,6 +19,8 @@ interface AppResult {
   accuracy: number;
   epochs: number;
   weights: unknown;
+  /** The same model with the default kernels ('auto': relaxed SIMD in Chromium, a lazy chunk). */
+  auto: { kernels: string; accuracy: number };
 }
 
 function jsFiles(dir: string): { path: string; bytes: number; text: string }[] {
@@ -62,6 +64,8 @@ describe.skipIf(!chromiumAvailable())('a consumer app built with a bundler, in C
       expect(result.epochs).toBe(100);
       expect(result.accuracy).toBeGreaterThanOrEqual(0.9);
       expect(result.weights).toEqual(reference.weights);
+      expect(result.auto).toMatchObject({ kernels: 'relaxed' });
+      expect(result.auto.accuracy).toBeGreaterThanOrEqual(0.9);
       expect(server.requests.filter((r) => r.endsWith('.wasm'))).toEqual([]);
     } finally {
       await server.close();
@@ -99,6 +103,7 @@ describe.skipIf(!chromiumAvailable())('a consumer app built with a bundler, in C
       console.log(`Vite dev server app: iris accuracy ${result.accuracy.toFixed(3)}`);
       expect(result.accuracy).toBeGreaterThanOrEqual(0.9);
       expect(result.weights).toEqual(reference.weights);
+      expect(result.auto).toMatchObject({ kernels: 'relaxed' });
     } finally {
       await server.close();
     }

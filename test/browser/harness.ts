@@ -73,9 +73,10 @@ export interface StaticServer {
 
 /**
  * Serves folders read-only: `mounts` maps a URL prefix ('/' or '/name/') to a folder. No
- * directory listings, no paths outside a mount.
+ * directory listings, no paths outside a mount. `options.headers` go on every file (e.g. the
+ * COOP/COEP pair that makes a page cross-origin isolated).
  */
-export async function serveStatic(mounts: Record<string, string>): Promise<StaticServer> {
+export async function serveStatic(mounts: Record<string, string>, options: { headers?: Record<string, string> } = {}): Promise<StaticServer> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -97,7 +98,7 @@ export async function serveStatic(mounts: Record<string, string>): Promise<Stati
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...options.headers });
     res.end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -57,6 +57,8 @@ describe('cli arguments', () => {
     expect(asFlags("use options.missing: 'drop' or 'mean', or fix the cell")).toBe('use --missing drop or --missing mean, or fix the cell');
     expect(asFlags('or raise options.maxCategories')).toBe('or raise --max-categories');
     expect(asFlags("set options.task: 'regression')")).toBe('set --task regression)');
+    expect(asFlags("Scale the inputs (standardise them, e.g. trainTestSplit(data, { scale: 'standard' })) or lower the learning rate (now 50)."))
+      .toBe('Scale the inputs (standardise them, --scale standard) or lower --lr (now 50).');
     expect(asFlags('nothing to change')).toBe('nothing to change');
   });
 });

@@ -109,6 +109,7 @@ describe('neuronine: help, version, usage errors', () => {
       [['train', 'iris.csv', '-t', 'species', '--test-size', '1.5', '-o', out], 2, /--test-size needs a share between 0 and 1/],
       [['train', 'churn.csv', '-t', 'churned', '-o', out], 1, /"customer_id".*all distinct.*leave it out with --ignore customer_id, or keep it with --categorical customer_id/],
       [['train', 'iris.csv', '--target', 'species', '--ignore', 'petal_widht', '-o', out], 1, /--ignore: iris\.csv has no column 'petal_widht'; did you mean 'petal_width'\?/],
+      [['train', 'diabetes.csv', '--optimizer', 'sgd', '--lr', '50', '--scale', 'none', '--epochs', '3', '-o', out], 1, /fit: .* at epoch 1, batch \d+ of \d+; .*--scale standard\) or lower --lr \(now 50\)/],
       [['evaluate', 'package.json', 'iris.csv'], 1, /model package\.json: loadModel: format is undefined; expected 'neuronine-model' \(is this a neuronine model\?\)/],
       [['predict', 'iris.csv', 'iris.csv', '-o', out], 1, /model iris\.csv: loadModel: the text is not valid JSON/],
     ];

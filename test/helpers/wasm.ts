@@ -1,40 +1,57 @@
 /**
- * Test access to the two builds of the kernel module: the release build (`--noAssert`, no
- * imports) and the debug build (asserts on, aborts turned into errors with file and line by
- * @assemblyscript/loader). Each call gives a fresh instance with its own memory, and an Arena
- * to place float32 arrays in it.
+ * Test access to the builds of the kernel module: the release build (`--noAssert`), the debug
+ * build (asserts on, aborts turned into errors with file and line by @assemblyscript/loader) and,
+ * where the engine validates relaxed SIMD (Node 20 with --experimental-wasm-relaxed-simd: the
+ * `relaxed` vitest project), the relaxed release build. Each call gives a fresh instance with its
+ * own memory (unshared, or shared for thread tests), and an Arena to place float32 arrays in it.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as loader from '@assemblyscript/loader';
 import type { KernelExports } from '../../src/runtime/abi.js';
+import { createMemory, relaxedSimdAvailable, unshareMemory } from '../../src/runtime/module.js';
 
-export type Build = 'release' | 'debug';
-export const BUILDS: Build[] = ['release', 'debug'];
+export type Build = 'release' | 'debug' | 'relaxed';
+/**
+ * The builds the kernel tests sweep: release and debug, and relaxed where relaxed SIMD validates;
+ * NEURONINE_BUILDS (a comma list, set by the `relaxed` vitest project) narrows them.
+ */
+export const BUILDS: Build[] = process.env.NEURONINE_BUILDS
+  ? process.env.NEURONINE_BUILDS.split(',') as Build[]
+  : relaxedSimdAvailable() ? ['release', 'debug', 'relaxed'] : ['release', 'debug'];
+if (BUILDS.includes('relaxed') && !relaxedSimdAvailable()) {
+  throw new Error('NEURONINE_BUILDS asks for the relaxed build, but this engine lacks relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)');
+}
 
 const files: Record<Build, string> = {
   release: '../../build/neuronine.wasm',
   debug: '../../build/neuronine.debug.wasm',
+  relaxed: '../../build/neuronine.relaxed.wasm',
 };
-const modules = new Map<Build, WebAssembly.Module>();
+const modules = new Map<string, WebAssembly.Module>();
 
-function moduleOf(build: Build): WebAssembly.Module {
-  let module = modules.get(build);
+/** The compiled build, for an unshared or a shared memory. */
+export function moduleOf(build: Build, shared = false): WebAssembly.Module {
+  const key = `${build}/${shared}`;
+  let module = modules.get(key);
   if (!module) {
-    module = new WebAssembly.Module(readFileSync(fileURLToPath(new URL(files[build], import.meta.url))));
-    modules.set(build, module);
+    const bytes = readFileSync(fileURLToPath(new URL(files[build], import.meta.url)));
+    module = new WebAssembly.Module(shared ? bytes : unshareMemory(bytes));
+    modules.set(key, module);
   }
   return module;
 }
 
-/** A fresh instance of the given build. */
-export function instantiate(build: Build): KernelExports {
-  if (build === 'release') {
-    return new WebAssembly.Instance(moduleOf(build), {}).exports as unknown as KernelExports;
+/** A fresh instance of the given build on a memory of its own (or on `memory`). */
+export function instantiate(build: Build, memory: WebAssembly.Memory = createMemory(false)): KernelExports {
+  const shared = memory.buffer instanceof SharedArrayBuffer;
+  if (build !== 'debug') {
+    const instance = new WebAssembly.Instance(moduleOf(build, shared), { env: { memory } });
+    return { ...(instance.exports as object), memory } as unknown as KernelExports;
   }
   // the loader supplies env.abort, which throws an Error naming the message, file and line
-  const result = loader.instantiateSync(moduleOf(build), {});
-  return result.exports as unknown as KernelExports;
+  const result = loader.instantiateSync(moduleOf(build, shared), { env: { memory } });
+  return { ...(result.exports as object), memory } as unknown as KernelExports;
 }
 
 /** A bump allocator over a fresh instance's memory, for kernel tests. */

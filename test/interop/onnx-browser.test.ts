@@ -12,7 +12,11 @@ import { chromiumAvailable, launchChromium, runPage, serveStatic, type ChromiumS
 // @ts-expect-error plain JS fixture shared with the page
 import { onnxCases } from '../fixtures/interop/onnx-cases.js';
 
-const torch = [['torch-relu-softmax-opset13', [6]], ['torch-flatten-tanh-sigmoid-opset17', [2, 3]], ['torch-nobias-identity-opset16', [4]], ['torch-dynamo-relu-softmax-opset18', [6]]];
+const torch = [
+  ['torch-relu-softmax-opset13', [6]], ['torch-flatten-tanh-sigmoid-opset17', [2, 3]], ['torch-gelu-silu-opset17', [4]],
+  ['torch-elu-selu-leaky-opset15', [5]], ['torch-softplus-softsign-dropout-opset14', [3]], ['torch-batchnorm-opset13', [4]],
+  ['torch-nobias-identity-opset16', [4]], ['torch-dynamo-relu-softmax-opset18', [6]], ['torch-dynamo-gelu-silu-opset18', [4]],
+];
 
 describe.skipIf(!chromiumAvailable())('toONNX and fromONNX in Chromium with onnxruntime-web', () => {
   let chromium: ChromiumSession;
@@ -35,7 +39,7 @@ describe.skipIf(!chromiumAvailable())('toONNX and fromONNX in Chromium with onnx
 
   it('every activation, output kind and layer kind: onnxruntime-web in the page equals predict to 1e-5 on 1,000 rows', async () => {
     const query = new URLSearchParams({ activations: JSON.stringify(ACTIVATIONS), torch: JSON.stringify(torch) });
-    const { result, page } = await runPage<{ results: { name: string; maxDiff: number; roundTripDiff: number; dims: number[]; outputs: number }[]; torch: { file: string; maxDiff: number }[]; userAgent: string }>(
+    const { result, page } = await runPage<{ results: { name: string; maxDiff: number; roundTripDiff: number; sameSpec: boolean; dims: number[]; outputs: number }[]; torch: { file: string; maxDiff: number }[]; userAgent: string }>(
       chromium.browser, `${server.origin}/onnx.html?${query}`);
     await page.close();
     expect(result.userAgent).toMatch(/Chrome/);
@@ -45,6 +49,7 @@ describe.skipIf(!chromiumAvailable())('toONNX and fromONNX in Chromium with onnx
       expect(r.dims, r.name).toEqual([1000, r.outputs]);
       expect(r.maxDiff, r.name).toBeLessThanOrEqual(1e-5);
       expect(r.roundTripDiff, r.name).toBe(0);
+      expect(r.sameSpec, r.name).toBe(true);
     }
     expect(result.torch.map((t) => t.file)).toEqual(torch.map(([file]) => file));
     for (const t of result.torch) expect(t.maxDiff, t.file).toBeLessThanOrEqual(1e-5);

@@ -7,21 +7,22 @@
 import { describe, expect, it } from 'vitest';
 import * as nn from '../../src/index.js';
 import * as onnx from '../../src/onnx.js';
-import { ACTIVATIONS } from '../../src/model/spec.js';
+import { ACTIVATIONS, LAYER_TYPES } from '../../src/model/spec.js';
 import { decodeModel } from '../../src/io/onnx-proto.js';
 import { version } from '../../src/version.js';
 // @ts-expect-error plain JS fixture shared with the browser page
 import { buildCase, onnxCases, runOnnxCase } from '../fixtures/interop/onnx-cases.js';
 import { maxAbsDiff, ort, runOnnx } from './ort.js';
 
-interface CaseResult { name: string; opset: number; maxDiff: number; roundTripDiff: number; dims: number[]; outputs: number; inputNames: string[]; outputNames: string[] }
+interface CaseResult { name: string; opset: number; maxDiff: number; roundTripDiff: number; sameSpec: boolean; dims: number[]; outputs: number; inputNames: string[]; outputNames: string[] }
 type Case = { name: string; spec: nn.ModelSpec; opset?: number };
 
 const cases = onnxCases(ACTIVATIONS) as Case[];
 
 describe('toONNX in onnxruntime (Node)', () => {
-  it('covers every activation the library has', () => {
+  it('covers every activation and layer kind the library has', () => {
     for (const a of ACTIVATIONS) expect(cases.some((c) => c.name === `hidden ${a}`)).toBe(true);
+    for (const kind of LAYER_TYPES) expect(cases.some((c) => c.spec.layers.some((l) => ((l as { type?: string }).type ?? 'dense') === kind))).toBe(true);
   });
 
   it.each(cases.map((c) => [c.name, c]))('%s: onnxruntime equals predict to 1e-5 on 1,000 rows; fromONNX gives it back exactly', async (_, c) => {
@@ -32,17 +33,19 @@ describe('toONNX in onnxruntime (Node)', () => {
     expect(result.dims).toEqual([1000, result.outputs]);
     expect(result.maxDiff).toBeLessThanOrEqual(1e-5);
     expect(result.roundTripDiff).toBe(0);
+    expect(result.sameSpec).toBe(true);
   });
 
   it.each([13, 14, 15, 17, 18, 20, 21])('opset %i: loads and agrees (gelu and swish too)', async (opset) => {
-    const gelu = ACTIVATIONS.includes('gelu' as never) ? 'gelu' : 'tanh';
-    const c: Case = { name: `opset ${opset}`, opset, spec: { inputs: 5, layers: [{ units: 9, activation: gelu as nn.ActivationName }, { units: 9, activation: 'relu' }, { units: 3, activation: 'softmax' }] } };
+    const c: Case = { name: `opset ${opset}`, opset, spec: { inputs: 5, layers: [{ units: 9, activation: 'gelu' }, { type: 'batchNormalization' }, { units: 9, activation: 'swish' }, { units: 3, activation: 'softmax' }] } };
     const result = await runOnnxCase(nn, onnx, ort, c) as CaseResult;
     expect(result.maxDiff).toBeLessThanOrEqual(1e-5);
     expect(result.roundTripDiff).toBe(0);
     const decoded = decodeModel(onnx.toONNX(await buildCase(nn, c), { opset }), 'test');
     expect(decoded.opsets).toEqual([{ domain: '', version: opset }]);
-    if (gelu === 'gelu') expect(decoded.graph!.nodes.some((n) => n.opType === 'Gelu')).toBe(opset >= 20);
+    expect(decoded.graph!.nodes.some((n) => n.opType === 'Gelu')).toBe(opset >= 20);
+    expect(decoded.graph!.nodes.some((n) => n.opType === 'Erf')).toBe(opset < 20);
+    expect(decoded.graph!.nodes.filter((n) => n.opType === 'BatchNormalization')).toHaveLength(1);
   });
 
   it("src/version.ts says package.json's version", async () => {

@@ -31,7 +31,7 @@ describe('allocation', () => {
     const model = await createModel({
       inputs: 8, layers: [{ units: 16, activation: 'relu' }, { units: 4, activation: 'softmax' }],
       optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1,
-    }, { kernels: counted(calls) });
+    }, { instantiate: counted(calls) });
     const x = new Float32Array(randomArray(2000 * 8, 5));
     const y = Int32Array.from({ length: 2000 }, (_, i) => i % 4);
     model.fitSync(x, y, { epochs: 1, batchSize: 2 }); // plans memory
@@ -52,7 +52,7 @@ describe('allocation', () => {
     const model = await createModel({
       inputs: 8, layers: [{ units: 16, activation: 'relu' }, { units: 4, activation: 'softmax' }],
       optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1,
-    }, { kernels: counted(calls) });
+    }, { instantiate: counted(calls) });
     const x = new Float32Array(randomArray(2000 * 8, 5));
     const y = Int32Array.from({ length: 2000 }, (_, i) => i % 4);
     const options = {

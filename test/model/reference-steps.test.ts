@@ -45,7 +45,7 @@ describe.each(BUILDS)('five training steps equal the float64 reference (%s build
       inputs: SHAPE.inputs,
       layers: [{ units: 9, activation: 'tanh' }, { units: 7, activation: 'sigmoid' }, { units: 4, activation: 'softmax' }],
       loss: 'crossEntropy', optimizer, seed: 11,
-    }, { kernels: () => instantiate(build) });
+    }, { instantiate: () => instantiate(build) });
     const m = 20, batch = 4;
     const x = randomArray(m * SHAPE.inputs, 3, -2, 2);
     const labels = Array.from(randomArray(m, 4, 0, 4), Math.floor);

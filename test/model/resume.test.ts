@@ -44,6 +44,26 @@ describe('training resumes exactly after toJSON and loadModel', () => {
     expect(JSON.stringify(resumed)).toBe(JSON.stringify(straight));
   });
 
+  it.each([
+    ['rmsprop centered with momentum and clipNorm', { type: 'rmsprop', centered: true, momentum: 0.9, clipNorm: 1 }],
+    ['nadam with clipValue', { type: 'nadam', clipValue: 0.05 }],
+    ['adamw', { type: 'adamw', weightDecay: 0.01 }],
+  ])('%s, through batch normalization and dropout: 10 epochs equal 5 + save + load + 5', async (_, optimizer) => {
+    const deep: ModelSpec = {
+      inputs: 5, layers: [{ units: 12, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.3 }, { units: 3, activation: 'softmax' }],
+      optimizer: optimizer as ModelSpec['optimizer'], seed: 11,
+    };
+    const straight = await createModel(deep);
+    await straight.fit(x, y, options(10));
+    const first = await createModel(deep);
+    await first.fit(x, y, options(5));
+    const resumed = await loadModel(JSON.stringify(first));
+    await resumed.fit(x, y, options(5));
+    expect(bits(resumed)).toEqual(bits(straight));
+    expect(resumed.predict(vx)).toEqual(straight.predict(vx));
+    expect(JSON.stringify(resumed)).toBe(JSON.stringify(straight));
+  });
+
   it('an early stop in the second half happens at the same epoch and restores the same weights', async () => {
     const es: FitOptions = { epochs: 12, batchSize: 16, validationData: [vx, vy], earlyStopping: { monitor: 'valLoss', patience: 1, restoreBestWeights: true }, schedule: { type: 'step', every: 2, factor: 3 } };
     const run = async (m: Model, epochs: number) => m.fit(x, y, { ...es, epochs });

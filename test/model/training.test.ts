@@ -215,6 +215,18 @@ describe('summary', () => {
     expect(json.totalParameters).toBe(model.parameterCount);
     expect(json.layers.map((l) => [l.kind, l.activation, l.outputShape, l.parameters])).toEqual([['dense', 'relu', [null, 128], 100480], ['dense', 'softmax', [null, 10], 1290]]);
   });
+
+  it('counts batch normalization\'s moving statistics as non-trainable, as Keras does', async () => {
+    const model = await createModel({ inputs: 13, layers: [{ units: 64, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.2 }, { units: 3, activation: 'softmax' }], seed: 1 });
+    const json = model.summary({ json: true });
+    expect(json.layers.map((l) => [l.kind, l.outputShape[1], l.parameters, l.trainable])).toEqual([['dense', 64, 896, 896], ['batchNormalization', 64, 256, 128], ['dropout', 64, 0, 0], ['dense', 3, 195, 195]]);
+    expect(json.trainableParameters).toBe(model.parameterCount);
+    expect(json.totalParameters).toBe(896 + 256 + 195);
+    const text = model.summary();
+    expect(text).toContain('layers[1]   batchNormalization                (None, 64)            256');
+    expect(text).toContain('Trainable params: 1,219 (4.76 KB)');
+    expect(text).toContain('Non-trainable params: 128 (512 B)');
+  });
 });
 
 describe('bad input: a clear error, nothing trained', () => {

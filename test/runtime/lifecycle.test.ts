@@ -2,22 +2,14 @@
 // many create/fit/dispose cycles in one process (scripts/soak.ts, run here briefly; the full
 // 20,000 cycles by hand), and misuse — fit on a disposed model, two fits at once — refused with
 // an error that leaves the model as it was.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../src/index.js';
 import { kernelModule } from '../../src/runtime/module.js';
+import { runScript } from '../helpers/scripts.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const spec = (seed = 3) => ({ inputs: 3, layers: [{ units: 5, activation: 'tanh' as const }, { units: 2, activation: 'softmax' as const }], seed });
 const x = Array.from({ length: 17 }, (_, i) => [Math.sin(i), Math.cos(3 * i), i / 17]);
 const y = x.map((_, i) => i % 2);
-
-/** Runs a script with tsx in a child process under a deadline; returns its exit status and output. */
-export function runScript(args: string[], timeout: number) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: root, encoding: 'utf8', timeout });
-  return { status: result.status, signal: result.signal, output: `${result.stdout}${result.stderr}` };
-}
 
 describe('lifecycle', () => {
   it('compiles the module once per process', async () => {

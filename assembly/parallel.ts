@@ -1,0 +1,357 @@
+// Parallel jobs over one shared memory: the main instance splits a GEMM or an element-wise
+// kernel into tasks, posts the job on a board in memory, and works on it with the worker
+// instances (src/runtime/threads.ts starts them; each runs worker_run) until every task is done.
+//
+// Splits never change a bit: a GEMM is cut into blocks of whole rows or whole columns of its
+// result (gemm_block computes each element the same way whatever block it is in), column sums
+// into blocks of whole columns, element-wise kernels into ranges, softmax into rows.
+// Nothing is ever summed across tasks, so the result does not depend on the thread count or on
+// which thread takes which task; tasks are claimed dynamically, so a thread that is slow to start
+// or descheduled only costs time.
+//
+// Board layout (32-bit words from `board`; hot words on their own 64-byte lines):
+//   W_CLAIM    (gen << 16) | next task; a job is open while next < tasks. Workers claim by
+//              compare-and-swap, so a claim made against an old job fails instead of taking a
+//              task of the next one. Closed (next = CLOSED) between jobs.
+//   W_DONE     tasks finished in the current job; W_HELPED: tasks workers ran, ever
+//   W_SLEEPERS workers blocked in memory.atomic.wait on W_CLAIM (the main thread notifies only then)
+//   W_QUIT     1 tells workers to return from worker_run
+//   W_FAILED   1 when a task trapped in a worker (src/runtime/threads.ts sets it)
+//   W_THREADS, W_SCRATCH, W_STRIDE: participants (main + workers), per-participant GEMM scratch
+//   W_JOB …    the job: kind, tasks, then its arguments
+// The main instance keeps the board address in a global (globals are per instance: workers get
+// theirs as worker_run's argument).
+
+import { gemm_block, GEMM_TN } from './gemm';
+import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
+import { column_sums, column_sums_strided } from './reduce';
+
+const W_CLAIM = 0;
+const W_DONE = 16;
+const W_HELPED = 17;     // tasks run by workers since the board was set up (tests read it)
+const W_SLEEPERS = 32;
+const W_QUIT = 33;
+const W_FAILED = 34;
+const W_THREADS = 35;
+const W_SCRATCH = 36;
+const W_STRIDE = 37;
+const W_JOB = 48;
+export const MAX_THREADS: i32 = 64;
+const MAX_TASKS = 128;
+// Bytes of the board (src/runtime/threads.ts reserves this much).
+export const BOARD_BYTES: i32 = (W_JOB + 32) * 4;
+const CLOSED = 0xffff;
+
+const JOB_GEMM = 1;
+const JOB_COLUMN_SUMS = 2;
+const JOB_ACTIVATION_BACKWARD = 3;
+const JOB_SOFTMAX_FORWARD = 4;
+const JOB_SOFTMAX_BACKWARD = 5;
+const JOB_ACTIVATION_FORWARD = 7;
+
+// Job words (offsets from W_JOB).
+const J_KIND = 0;
+const J_TASKS = 1;
+const J_FORM = 2;
+const J_OUT = 3;
+const J_A = 4;
+const J_B = 5;
+const J_BIAS = 6;
+const J_M = 7;
+const J_K = 8;
+const J_N = 9;
+const J_ACTIVATION = 10;
+const J_ALPHA = 11;      // f32
+const J_ACCUMULATE = 12;
+const J_SPLIT_ROWS = 13; // GEMM: 1 = tasks take rows of out, 0 = columns
+const J_CHUNK = 14;      // rows, columns or elements per task
+
+// A GEMM below this many multiply-adds, or an element-wise job below PAR_MIN_ELEMENTS, runs on
+// the calling thread alone: a hand-off costs about a microsecond.
+const PAR_MIN_MACS: i64 = 1 << 16;
+const PAR_MIN_ELEMENTS: i32 = 1 << 13;
+// Spins (each an atomic load) before a waiting worker sleeps: about 50–100 µs, longer than the
+// gaps between the jobs of a training step, much shorter than the gaps between runs of steps.
+const SPIN_LIMIT = 1 << 15;
+
+// @ts-ignore: decorator
+@inline function addr(b: usize, word: i32): usize {
+  return <usize>load<u32>(b + (<usize>word << 2));
+}
+
+// The main instance's board (0 until parallel_setup).
+let board: usize = 0;
+
+// @ts-ignore: decorator
+@inline function at(b: usize, word: i32): usize {
+  return b + (<usize>word << 2);
+}
+
+// Sets up the board at `address` (BOARD_BYTES, zero-filled, 64-aligned) for `threads`
+// participants, each with `stride` bytes of GEMM scratch from `scratch` (participant 0 is the
+// main thread). Called by the main instance; with threads = 1 no worker is ever involved.
+export function parallel_setup(address: usize, threads: i32, scratch: usize, stride: i32): void {
+  board = address;
+  atomic.store<i32>(at(board, W_CLAIM), CLOSED);
+  store<i32>(at(board, W_THREADS), threads);
+  store<i32>(at(board, W_SCRATCH), <i32>scratch);
+  store<i32>(at(board, W_STRIDE), stride);
+}
+
+// The board's address (0 before parallel_setup): src/runtime/threads.ts hands it to workers.
+export function parallel_board(): usize {
+  return board;
+}
+
+// Participant `id`'s GEMM scratch; `fallback` (the caller's) when no board is set up.
+// @ts-ignore: decorator
+@inline function scratch_of(b: usize, id: i32, fallback: usize): usize {
+  if (!b) return fallback;
+  return <usize>addr(b, W_SCRATCH) + <usize>id * <usize>addr(b, W_STRIDE);
+}
+
+function threads(): i32 {
+  return board ? load<i32>(at(board, W_THREADS)) : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+function run_task(b: usize, task: i32, id: i32): void {
+  const j = at(b, W_JOB);
+  const kind = load<i32>(at(j, J_KIND));
+  const chunk = load<i32>(at(j, J_CHUNK));
+  const lo = task * chunk;
+  if (kind == JOB_GEMM) {
+    const m = load<i32>(at(j, J_M)), n = load<i32>(at(j, J_N));
+    const rows = load<i32>(at(j, J_SPLIT_ROWS));
+    const i0 = rows ? lo : 0, i1 = rows ? min<i32>(m, lo + chunk) : m;
+    const j0 = rows ? 0 : lo, j1 = rows ? n : min<i32>(n, lo + chunk);
+    gemm_block(load<i32>(at(j, J_FORM)), addr(j, J_OUT), addr(j, J_A), addr(j, J_B),
+      addr(j, J_BIAS), m, load<i32>(at(j, J_K)), n, i0, i1, j0, j1, load<i32>(at(j, J_ACTIVATION)),
+      load<f32>(at(j, J_ALPHA)), load<i32>(at(j, J_ACCUMULATE)), scratch_of(b, id, 0));
+  } else if (kind == JOB_COLUMN_SUMS) {
+    // columns lo … of out (n) = column sums of inp (m, n)
+    const n = load<i32>(at(j, J_N));
+    const off = <usize>lo << 2;
+    column_sums_strided(addr(j, J_OUT) + off, addr(j, J_A) + off, load<i32>(at(j, J_M)),
+      min<i32>(chunk, n - lo), n, load<i32>(at(j, J_ACCUMULATE)));
+  } else if (kind == JOB_ACTIVATION_BACKWARD) {
+    const len = load<i32>(at(j, J_N));
+    const off = <usize>lo << 2;
+    activation_backward(addr(j, J_OUT) + off, addr(j, J_A) + off, addr(j, J_B) + off,
+      min<i32>(chunk, len - lo), load<i32>(at(j, J_ACTIVATION)), load<f32>(at(j, J_ALPHA)));
+  } else if (kind == JOB_ACTIVATION_FORWARD) {
+    const len = load<i32>(at(j, J_N));
+    const off = <usize>lo << 2;
+    activation_forward(addr(j, J_OUT) + off, addr(j, J_A) + off, min<i32>(chunk, len - lo),
+      load<i32>(at(j, J_ACTIVATION)), load<f32>(at(j, J_ALPHA)));
+  } else if (kind == JOB_SOFTMAX_FORWARD || kind == JOB_SOFTMAX_BACKWARD) {
+    // rows lo … of (m, n)
+    const m = load<i32>(at(j, J_M)), n = load<i32>(at(j, J_N));
+    const off = <usize>lo * (<usize>n << 2);
+    const rows = min<i32>(chunk, m - lo);
+    if (kind == JOB_SOFTMAX_FORWARD) softmax_forward(addr(j, J_OUT) + off, addr(j, J_A) + off, rows, n);
+    else softmax_backward(addr(j, J_OUT) + off, addr(j, J_A) + off, addr(j, J_B) + off, rows, n);
+  } else {
+    unreachable();
+  }
+}
+
+// Claims and runs tasks of the open job until none is left; returns how many it ran.
+function work(b: usize, id: i32): i32 {
+  const claim = at(b, W_CLAIM);
+  let ran = 0;
+  while (true) {
+    const word = atomic.load<i32>(claim);
+    const next = word & 0xffff;
+    if (next >= atomic.load<i32>(at(b, W_JOB + J_TASKS))) return ran;
+    if (atomic.cmpxchg<i32>(claim, word, word + 1) != word) continue;
+    run_task(b, next, id);
+    if (id) atomic.add<i32>(at(b, W_HELPED), 1);
+    atomic.add<i32>(at(b, W_DONE), 1);
+    ran++;
+  }
+}
+
+// Runs the job written at W_JOB in `tasks` tasks: alone when there is one task or no workers,
+// else posted on the board, worked on here too, and joined (spinning: the browser's main thread
+// may not block, and a join lasts microseconds).
+function dispatch(tasks: i32): void {
+  const b = board;
+  store<i32>(at(b, W_JOB + J_TASKS), tasks);
+  if (tasks == 1 || load<i32>(at(b, W_THREADS)) == 1) {
+    for (let t = 0; t < tasks; t++) run_task(b, t, 0);
+    return;
+  }
+  const claim = at(b, W_CLAIM);
+  const gen = ((atomic.load<i32>(claim) >>> 16) + 1) & 0xffff;
+  atomic.store<i32>(at(b, W_DONE), 0);
+  atomic.store<i32>(claim, gen << 16);
+  if (atomic.load<i32>(at(b, W_SLEEPERS)) > 0) atomic.notify(claim, MAX_THREADS);
+  work(b, 0);
+  while (atomic.load<i32>(at(b, W_DONE)) < tasks) {
+    if (atomic.load<i32>(at(b, W_FAILED))) break;
+  }
+  // closed before the job words change, so that a late claim against this job fails
+  atomic.store<i32>(claim, (gen << 16) | CLOSED);
+  if (atomic.load<i32>(at(b, W_FAILED))) unreachable();
+}
+
+// A worker's life: claim tasks while jobs come, spin a little when there is none, then sleep
+// until the main thread posts one; return when told to quit.
+export function worker_run(b: usize, id: i32): void {
+  const claim = at(b, W_CLAIM);
+  let spins = 0;
+  while (!atomic.load<i32>(at(b, W_QUIT))) {
+    if (work(b, id) > 0) {
+      spins = 0;
+      continue;
+    }
+    if (++spins < SPIN_LIMIT) continue;
+    const seen = atomic.load<i32>(claim);
+    atomic.add<i32>(at(b, W_SLEEPERS), 1);
+    if (!atomic.load<i32>(at(b, W_QUIT))) memory.atomic.wait32(claim, seen, -1);
+    atomic.sub<i32>(at(b, W_SLEEPERS), 1);
+    spins = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parallel kernels (same arguments and results as the kernels they split)
+
+// Tasks for `units` units of work when each task should get at least `minUnits`.
+// @ts-ignore: decorator
+@inline function task_count(units: i32, minUnits: i32): i32 {
+  return max<i32>(1, min<i32>(min<i32>(threads(), MAX_TASKS), units / max<i32>(minUnits, 1)));
+}
+
+function gemm_job(form: i32, out: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32,
+  activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+  const macs = <i64>m * <i64>k * <i64>n;
+  if (!board || threads() == 1 || macs < PAR_MIN_MACS) {
+    gemm_block(form, out, a, b, bias, m, k, n, 0, m, 0, n, activation, alpha, accumulate, scratch_of(board, 0, scratch));
+    return;
+  }
+  // Cut along the longer side of out: a block of columns repacks all of the a-side (m × k), a
+  // block of rows all of the b-side (k × n). Boundaries at whole register tiles (8 columns or
+  // 5 rows) so that no block adds a partial tile.
+  const rows = m > n;
+  const unit = rows ? 5 : 8;
+  const units = ((rows ? m : n) + unit - 1) / unit;
+  const tasks = task_count(units, 1);
+  const chunk = ((units + tasks - 1) / tasks) * unit;
+  const j = at(board, W_JOB);
+  store<i32>(at(j, J_KIND), JOB_GEMM);
+  store<i32>(at(j, J_FORM), form);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>a);
+  store<u32>(at(j, J_B), <u32>b);
+  store<u32>(at(j, J_BIAS), <u32>bias);
+  store<i32>(at(j, J_M), m);
+  store<i32>(at(j, J_K), k);
+  store<i32>(at(j, J_N), n);
+  store<i32>(at(j, J_ACTIVATION), activation);
+  store<f32>(at(j, J_ALPHA), alpha);
+  store<i32>(at(j, J_ACCUMULATE), accumulate);
+  store<i32>(at(j, J_SPLIT_ROWS), rows ? 1 : 0);
+  store<i32>(at(j, J_CHUNK), chunk);
+  dispatch(((rows ? m : n) + chunk - 1) / chunk);
+}
+
+// Element-wise jobs over `len` elements (or rows): ranges of `chunk`, a multiple of `align`.
+function range_job(kind: i32, len: i32, align: i32, minPerTask: i32): void {
+  const tasks = task_count(len, minPerTask);
+  const chunk = (((len + tasks - 1) / tasks + align - 1) / align) * align;
+  const j = at(board, W_JOB);
+  store<i32>(at(j, J_KIND), kind);
+  store<i32>(at(j, J_CHUNK), chunk);
+  dispatch((len + chunk - 1) / chunk);
+}
+
+// gemm_nn, split: out = f([out +] a · b [+ bias]); a is (m, k), b is (k, n), out is (m, n).
+export function par_gemm_nn(out: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32,
+  activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
+  gemm_job(0, out, a, b, bias, m, k, n, activation, alpha, accumulate, scratch);
+}
+
+// gemm_nt, split: out (m, n) = [out +] a (m, k) · bᵀ, b is (n, k).
+export function par_gemm_nt(out: usize, a: usize, b: usize, m: i32, k: i32, n: i32, accumulate: i32, scratch: usize): void {
+  gemm_job(1, out, a, b, 0, m, k, n, 0, 0, accumulate, scratch);
+}
+
+// gemm_tn, split: out (m, n) = [out +] aᵀ · b, a is (k, m), b is (k, n); bias_grad (n) = [bias_grad +]
+// column sums of b, always by column_sums (so the bits do not depend on the GEMM's blocking).
+export function par_gemm_tn(out: usize, a: usize, b: usize, bias_grad: usize, m: i32, k: i32, n: i32,
+  accumulate: i32, scratch: usize): void {
+  gemm_job(GEMM_TN, out, a, b, 0, m, k, n, 0, 0, accumulate, scratch);
+  if (bias_grad) par_column_sums(bias_grad, b, k, n, accumulate);
+}
+
+// column_sums, split by columns (whole columns per task, 16 at a time).
+export function par_column_sums(out: usize, inp: usize, m: i32, n: i32, accumulate: i32): void {
+  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) {
+    column_sums(out, inp, m, n, accumulate);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>inp);
+  store<i32>(at(j, J_M), m);
+  store<i32>(at(j, J_N), n);
+  store<i32>(at(j, J_ACCUMULATE), accumulate);
+  range_job(JOB_COLUMN_SUMS, n, 16, 16);
+}
+
+// activation_forward, split into ranges of whole vectors.
+export function par_activation_forward(out: usize, inp: usize, len: i32, kind: i32, alpha: f32): void {
+  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+    activation_forward(out, inp, len, kind, alpha);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>inp);
+  store<i32>(at(j, J_N), len);
+  store<i32>(at(j, J_ACTIVATION), kind);
+  store<f32>(at(j, J_ALPHA), alpha);
+  range_job(JOB_ACTIVATION_FORWARD, len, 16, PAR_MIN_ELEMENTS / 2);
+}
+
+// activation_backward, split into ranges of whole vectors.
+export function par_activation_backward(dinp: usize, dout: usize, out: usize, len: i32, kind: i32, alpha: f32): void {
+  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+    activation_backward(dinp, dout, out, len, kind, alpha);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>dinp);
+  store<u32>(at(j, J_A), <u32>dout);
+  store<u32>(at(j, J_B), <u32>out);
+  store<i32>(at(j, J_N), len);
+  store<i32>(at(j, J_ACTIVATION), kind);
+  store<f32>(at(j, J_ALPHA), alpha);
+  range_job(JOB_ACTIVATION_BACKWARD, len, 16, PAR_MIN_ELEMENTS / 2);
+}
+
+function softmax_job(kind: i32, out: usize, a: usize, b: usize, m: i32, n: i32): void {
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>a);
+  store<u32>(at(j, J_B), <u32>b);
+  store<i32>(at(j, J_M), m);
+  store<i32>(at(j, J_N), n);
+  range_job(kind, m, 1, max<i32>(1, (PAR_MIN_ELEMENTS / 2) / max<i32>(n, 1)));
+}
+
+// softmax_forward, split by rows.
+export function par_softmax_forward(out: usize, inp: usize, m: i32, n: i32): void {
+  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_forward(out, inp, m, n);
+  else softmax_job(JOB_SOFTMAX_FORWARD, out, inp, 0, m, n);
+}
+
+// softmax_backward, split by rows.
+export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i32, n: i32): void {
+  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_backward(dinp, dout, out, m, n);
+  else softmax_job(JOB_SOFTMAX_BACKWARD, dinp, dout, out, m, n);
+}

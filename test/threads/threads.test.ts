@@ -1,0 +1,128 @@
+// Threads: one model's kernels split across worker threads that share its memory. Any thread
+// count gives the same bits (training and prediction), workers do take part, misuse and bad
+// values are refused, workers are stopped by dispose() and by garbage collection, never keep
+// the process alive, and a failed worker surfaces as an Error.
+import { describe, expect, it } from 'vitest';
+import { createModel, type Model } from '../../src/index.js';
+import { cores } from '../../src/runtime/runtime.js';
+import { runScript } from '../helpers/scripts.js';
+
+type Spec = Parameters<typeof createModel>[0];
+interface Internals {
+  pool?: { helped: number; running: number; stopped: boolean; failure?: string };
+  net: { board: number; ws: { i32: Int32Array } };
+}
+const internals = (model: Model) => model as unknown as Internals;
+
+function data(rows: number, inputs: number, classes: number, seed: number) {
+  const x = new Float32Array(rows * inputs);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.713 + seed) * Math.cos(i * 0.031);
+  const y = Array.from({ length: rows }, (_, r) => (r * 7 + seed) % classes);
+  return { x: { rows, cols: inputs, data: x }, y };
+}
+
+const bits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** Waits until the model's workers have started and taken tasks (they start in the background). */
+async function warmedUp(model: Model, x: { rows: number; cols: number; data: Float32Array }) {
+  for (let i = 0; i < 200 && (internals(model).pool?.helped ?? 0) === 0; i++) {
+    model.predict(x);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+// Odd sizes on every axis, each GEMM and element-wise job large enough to be split.
+const SHAPES: { name: string; spec: Spec; batch: number; rows: number }[] = [
+  { name: '97-133-65-17, batch 63', spec: { inputs: 97, layers: [{ units: 133, activation: 'tanh' }, { units: 65, activation: 'sigmoid' }, { units: 17, activation: 'softmax' }], optimizer: 'adam' }, batch: 63, rows: 200 },
+  { name: '784-128-10, batch 64', spec: { inputs: 784, layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }], optimizer: { type: 'momentum', nesterov: true } }, batch: 64, rows: 256 },
+  { name: '50-gelu 200-dropout-batchNormalization-7, batch 100', spec: { inputs: 50, layers: [{ units: 200, activation: 'gelu' }, { type: 'dropout', rate: 0.2 }, { type: 'batchNormalization' }, { units: 7, activation: 'softmax' }], optimizer: 'rmsprop' }, batch: 100, rows: 250 },
+  { name: '33-300-5 mse, batch 300', spec: { inputs: 33, layers: [{ units: 300, activation: 'leakyRelu' }, { units: 5 }], loss: 'mse', optimizer: 'sgd' }, batch: 300, rows: 301 },
+];
+
+describe('threads', () => {
+  it.each(SHAPES)('trains $name to the same bits on 1, 2 and 3 threads, workers taking part', async ({ spec, batch, rows }) => {
+    const classes = (spec.layers[spec.layers.length - 1] as { units: number }).units;
+    const { x, y } = data(rows, spec.inputs!, classes, 3);
+    const target = spec.loss === 'mse' ? Array.from({ length: rows }, (_, r) => Array.from({ length: classes }, (_, c) => Math.sin(r + c))) : y;
+    const results: { weights: ReturnType<Model['getWeights']>; predictions: Float32Array; losses: number[] }[] = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await createModel({ ...spec, seed: 11, threads, kernels: 'portable' });
+      expect(model.threads).toBe(threads);
+      if (threads > 1) await warmedUp(model, x);
+      const history = await model.fit(x, target, { epochs: 3, batchSize: batch });
+      if (threads > 1) expect(internals(model).pool!.helped, 'tasks run by workers').toBeGreaterThan(0);
+      results.push({ weights: model.getWeights(), predictions: model.predict(x).data, losses: history.loss });
+      model.dispose();
+    }
+    for (const other of results.slice(1)) {
+      expect(other.losses).toEqual(results[0].losses);
+      other.weights.forEach((layer, i) => {
+        expect(bits(layer.weight, results[0].weights[i].weight), `layer ${i} weights`).toBe(true);
+        expect(bits(layer.bias, results[0].weights[i].bias), `layer ${i} biases`).toBe(true);
+      });
+      expect(bits(other.predictions, results[0].predictions), 'predictions').toBe(true);
+    }
+  });
+
+  it("'auto' gives a small network one thread and a large one the cores", async () => {
+    const small = await createModel({ inputs: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }] });
+    expect(small.threads).toBe(1);
+    expect(small.threadsNote).toBeUndefined();
+    const large = await createModel({ inputs: 784, layers: [{ units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }] });
+    expect(large.threads).toBe(cores());
+    large.dispose();
+  });
+
+  it.each([
+    [0, RangeError], [-2, RangeError], [1.5, RangeError], [65, RangeError], [Number.NaN, RangeError],
+    ['many', TypeError], [true, TypeError], [null, TypeError],
+  ])('refuses threads %s with a %o naming the field', async (threads, kind) => {
+    const spec = { inputs: 2, layers: [{ units: 1 }], threads } as unknown as Spec;
+    await expect(createModel(spec)).rejects.toThrow(kind);
+    await expect(createModel(spec)).rejects.toThrow(/createModel: threads must be 'auto' or a whole number of threads from 1 to 64/);
+  });
+
+  it('stops the workers on dispose() and refuses later calls', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, threads: 3 });
+    const { x, y } = data(64, 784, 10, 1);
+    await warmedUp(model, x);
+    const pool = internals(model).pool!;
+    expect(pool.running).toBe(2);
+    model.dispose();
+    expect(pool.stopped).toBe(true);
+    for (let i = 0; i < 100 && pool.running > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pool.running).toBe(0);
+    await expect(model.fit(x, y)).rejects.toThrow(/model\.fit: the model was disposed/);
+  });
+
+  it('turns a failed worker into an Error, leaves the weights as they were and goes on with one thread', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, seed: 4, threads: 2 });
+    const { x, y } = data(128, 784, 10, 2);
+    await model.fit(x, y, { epochs: 1, batchSize: 64 });
+    const before = model.getWeights();
+    // what a worker's trap does (src/runtime/threads.ts): mark the board failed
+    const { board, ws } = internals(model).net;
+    Atomics.store(ws.i32, (board >>> 2) + 34, 1);
+    internals(model).pool!.failure = 'RuntimeError: unreachable (simulated)';
+    await expect(model.fit(x, y, { epochs: 1, batchSize: 64 })).rejects.toThrow(/a worker thread failed.*simulated/);
+    expect(model.getWeights()).toEqual(before);
+    expect(model.threads).toBe(1);
+    expect(model.threadsNote).toMatch(/running on 1 thread: a worker failed/);
+    const history = await model.fit(x, y, { epochs: 1, batchSize: 64 });
+    expect(Number.isFinite(history.loss[0])).toBe(true);
+  });
+
+  it('lets a process with an undisposed threaded model exit, and stops the workers of a collected one', () => {
+    const { status, signal, output } = runScript(['--expose-gc', 'test/threads/fixtures/exit.ts', '--gc'], 60_000);
+    expect(signal, `the process did not exit by itself:\n${output}`).toBeNull();
+    expect(status, output).toBe(0);
+    expect(output).toMatch(/trained on 2 threads/);
+    expect(output).toMatch(/collected model's workers stopped: true/);
+  });
+
+  it('runs create/fit/dispose cycles with threads', () => {
+    const { status, signal, output } = runScript(['scripts/soak.ts', '40', '2'], 60_000);
+    expect(signal, output).toBeNull();
+    expect(status, output).toBe(0);
+  });
+});
