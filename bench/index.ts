@@ -7,7 +7,7 @@
  * writes bench/results/*.json, the scaling SVGs and summary.md; a full run of every part also
  * refreshes the tables in docs/benchmarks.md.
  *
- *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile]
+ *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile] [threads]
  */
 import os from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { runTrain } from './train.js';
 import { runInference } from './inference.js';
 import { runScaling } from './scaling.js';
 import { runProfile } from './peers/neuronine-profile.js';
+import { runThreadsBench } from './threads.js';
 
 const { quick, only } = parseArgs(process.argv.slice(2));
 const wants = (part: string): boolean => only.length === 0 || only.includes(part);
@@ -24,7 +25,7 @@ const budget = quick ? QUICK : FULL;
 const started = performance.now();
 
 const m = machine();
-console.log(`neuronine benchmarks (${quick ? 'quick' : 'full'}), single thread`);
+console.log(`neuronine benchmarks (${quick ? 'quick' : 'full'}), single thread (the threads part compares thread counts)`);
 console.log(`machine: ${describeMachine(m)}`);
 if (m.loadAverage[0] > 0.7) {
   console.log(`warning: load average ${m.loadAverage[0]} on ${m.cores} cores — other processes share the CPU; rates will be low and noisy`);
@@ -54,6 +55,10 @@ const train = wants('train') ? await runTrain(budget, { machine: m, threaded }) 
 const inference = wants('inference') ? await runInference(budget, { machine: m }) : undefined;
 const scaling = wants('scaling') ? await runScaling(budget, { machine: m }) : undefined;
 const profile = wants('profile') ? await runProfile(quick) : undefined;
+if (wants('threads')) {
+  console.log('\nthreads and relaxed SIMD (bench/threads.ts): ratios in one run');
+  await runThreadsBench({ quick });
+}
 const markdown = summary();
 console.log(`wrote ${writeResult('summary.md', markdown)}`);
 if (!quick && only.length === 0) refreshDocs(markdown);

@@ -12,7 +12,7 @@ export type {
   ActivationName, BatchNormalizationLayerSpec, DenseLayerSpec, DropoutLayerSpec, InitName, LayerSpec, LayerType,
   LossName, LossSpec, ModelSpec, OptimizerName, OptimizerSpec,
 } from './model/spec.js';
-export { loadModel } from './io/json.js';
+export { loadModel, DEFAULT_MAX_PARAMETERS, type LoadOptions } from './io/json.js';
 export type { ModelJSON } from './io/format.js';
 export type { Matrix, MatrixLike, TargetsLike } from './types.js';
 export * from './data/index.js';

@@ -20,6 +20,9 @@ export async function buildModel(sizes: Sizes, weights: readonly LayerWeights[] 
     loss: output === 'softmax' ? 'crossEntropy' : 'mse',
     optimizer: { type: 'sgd', learningRate },
     seed,
+    // the single-thread, portable rows; bench/threads.ts measures threads and relaxed SIMD
+    threads: 1,
+    kernels: 'portable',
   });
   if (weights) model.setWeights(weights);
   return model;

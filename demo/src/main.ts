@@ -66,12 +66,12 @@ worker.onerror = (event) => {
 
 // ---------------------------------------------------------------- settings
 
-const LEARNING_RATES: Record<TrainConfig['optimizer'], number> = { adam: 0.001, momentum: 0.01, sgd: 0.1 };
+const LEARNING_RATES: Partial<Record<TrainConfig['optimizer'], number>> = { adam: 0.001, momentum: 0.01, sgd: 0.1 };
 let previousOptimizer = fields.optimizer.value as TrainConfig['optimizer'];
 fields.optimizer.addEventListener('change', () => {
   // follow the optimizer's usual learning rate unless the user chose another one
   const next = fields.optimizer.value as TrainConfig['optimizer'];
-  if (Number(fields.learningRate.value) === LEARNING_RATES[previousOptimizer]) fields.learningRate.value = String(LEARNING_RATES[next]);
+  if (Number(fields.learningRate.value) === LEARNING_RATES[previousOptimizer]) fields.learningRate.value = String(LEARNING_RATES[next] ?? 0.001);
   previousOptimizer = next;
 });
 

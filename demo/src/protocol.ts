@@ -41,6 +41,6 @@ export type FromWorker =
   | { type: 'epoch'; epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; seconds: number; samplesPerSecond: number }
   /** Confusion matrix (row = true digit, column = predicted; 100 counts) and sample predictions on the held-out set. */
   | { type: 'evaluation'; accuracy: number; confusion: number[]; samples: SampleItem[]; mistakes: SampleItem[]; mistakeCount: number }
-  | { type: 'done'; stopReason: 'completed' | 'aborted' | 'callback'; epochs: number; seconds: number }
+  | { type: 'done'; stopReason: 'completed' | 'aborted' | 'callback' | 'earlyStopping'; epochs: number; seconds: number }
   | { type: 'prediction'; id: number; probabilities: number[] | null }
   | { type: 'error'; message: string };

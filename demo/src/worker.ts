@@ -5,7 +5,7 @@
  * progress to the page.
  */
 /// <reference lib="webworker" />
-import { createModel, createRng, type Matrix, type Model } from '../../src/index.ts';
+import { createModel, createRng, type History, type Matrix, type Model } from '../../src/index.ts';
 import { parsePacked, PIXELS } from './format.ts';
 import type { FromWorker, SampleItem, ToWorker, TrainConfig } from './protocol.ts';
 
@@ -16,7 +16,11 @@ const SPLIT_SEED = 20240601;
 const GRID = 48;
 /** Held-out evaluations per epoch for the validation curve (the last one is fit's own). */
 const CHECKS_PER_EPOCH = 4;
-const FLUSH_MS = 50;
+/** At most ~30 progress messages a second. */
+const FLUSH_MS = 34;
+
+/** Thrown from onBatchEnd to end a fit that Stop asked to end (see run). */
+class Stopped extends Error {}
 
 interface Split {
   trainX: Matrix;
@@ -172,14 +176,21 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
   };
 
   const started = performance.now();
-  const history = await m.fit(split.trainX, split.trainY, {
+  // Stop ends the fit from onBatchEnd, not through fit's `signal`: with both a signal and
+  // onBatchEnd, fit runs one batch per wasm call (so that it can stop right after the batch whose
+  // callback aborted), which costs the small batches here most of their speed. Thrown from
+  // onBatchEnd, Stopped ends the fit after the current run of batches (≤ yieldEvery ms).
+  let history: { stopReason: History['stopReason']; epochs: number };
+  let epochsDone = 0;
+  try {
+    history = await m.fit(split.trainX, split.trainY, {
     epochs: config.epochs,
     batchSize: config.batchSize,
     shuffle: true,
     validationData: [split.testX, split.testY],
-    signal: controller.signal,
     yieldEvery: 8,
     onBatchEnd(batch, logs) {
+      if (controller.signal.aborted) throw new Stopped();
       pending.push({ epoch: logs.epoch, batch, loss: logs.loss, accuracy: logs.accuracy ?? 0 });
       windowRows += logs.size;
       if (performance.now() - lastFlush >= FLUSH_MS) flush();
@@ -197,6 +208,7 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
       }
     },
     onEpochEnd(epoch, logs) {
+      epochsDone = epoch + 1;
       flush();
       post({ type: 'validation', at: epoch + 1, loss: logs.valLoss ?? NaN, accuracy: logs.valAccuracy ?? NaN });
       post({
@@ -204,9 +216,16 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
         valAccuracy: logs.valAccuracy ?? NaN, seconds: logs.seconds, samplesPerSecond: logs.samplesPerSecond,
       });
       post(evaluation(m, split));
+      return !controller.signal.aborted;
     },
   });
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+    history = { stopReason: 'aborted', epochs: epochsDone };
+  }
   flush();
+  // Stop seen at an epoch's end makes onEpochEnd answer false: that is a stop too
+  if (history.stopReason === 'callback') history = { ...history, stopReason: 'aborted' };
   if (history.stopReason !== 'completed') post(evaluation(m, split));
   post({ type: 'done', stopReason: history.stopReason, epochs: history.epochs, seconds: (performance.now() - started) / 1000 });
 }

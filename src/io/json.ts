@@ -6,7 +6,8 @@
  * half-loaded model.
  */
 import { createModel, type CreateOptions, type Model } from '../model/model.js';
-import { lossToSpec, optimizerToSpec, resolveSpec, type ModelSpec, type ResolvedLayer, type ResolvedSpec } from '../model/spec.js';
+import { lossToSpec, optimizerToSpec, parameterCount, resolveSpec, type ModelSpec, type ResolvedLayer, type ResolvedSpec } from '../model/spec.js';
+import { checkKeys } from '../check.js';
 import { ACTIVATION_TABLE } from '../model/activations.js';
 import { OPTIMIZER_TABLE } from '../model/optimizers.js';
 import { Pipeline } from '../data/pipeline.js';
@@ -145,18 +146,42 @@ function upgradeVersion1(spec: ModelJSON['spec']): ModelJSON['spec'] {
   return { ...spec, optimizer: kept };
 }
 
+/** Options of {@link loadModel}. */
+export interface LoadOptions extends CreateOptions {
+  /**
+   * Most parameters (weights and biases) a file may describe; a larger model is refused before
+   * anything is decoded or allocated, so a hostile or corrupted file cannot make `loadModel`
+   * allocate gigabytes. Default 16,777,216 (2^24: 64 MB of float32 weights, about 256 MB with
+   * gradients and Adam's moments); raise it to load bigger models (the spec's own limit, 2^28,
+   * still applies).
+   */
+  maxParameters?: number;
+}
+
+/** Default of {@link LoadOptions.maxParameters}. */
+export const DEFAULT_MAX_PARAMETERS = 1 << 24;
+
 /**
- * Rebuilds a model saved with `model.toJSON()` (the object, or its JSON text).
+ * Rebuilds a model saved with `model.toJSON()` (the object, or its JSON text). What
+ * `createModel` accepts, `loadModel` accepts: the spec goes through the same validator.
  *
  * @throws SyntaxError for text that is not JSON; TypeError/RangeError naming the field that is
- * missing, of the wrong kind, the wrong size or not finite.
+ * missing, of the wrong kind, the wrong size or not finite; RangeError for a model of more than
+ * `options.maxParameters` parameters.
  *
  * @example
  * const text = JSON.stringify(model);
  * const copy = await loadModel(text);
  */
-export async function loadModel(json: string | ModelJSON | object, options: CreateOptions = {}): Promise<Model> {
+export async function loadModel(json: string | ModelJSON | object, options: LoadOptions = {}): Promise<Model> {
   const where = 'loadModel';
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object; got ${options === null ? 'null' : typeof options}`);
+  checkKeys(`${where}: options`, options, ['threads', 'kernels', 'instantiate', 'maxParameters']);
+  const maxParameters = options.maxParameters ?? DEFAULT_MAX_PARAMETERS;
+  if (typeof maxParameters !== 'number' || !Number.isSafeInteger(maxParameters) || maxParameters < 1) {
+    throw new RangeError(`${where}: options.maxParameters must be a positive integer; got ${String(maxParameters)}`);
+  }
+  const { maxParameters: _max, ...createOptions } = options;
   let data: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -186,6 +211,10 @@ export async function loadModel(json: string | ModelJSON | object, options: Crea
   } catch (error) {
     if (error instanceof Error) error.message = error.message.replace(/^createModel/, `${where}: spec`);
     throw error;
+  }
+  const parameters = parameterCount(resolved.layers);
+  if (parameters > maxParameters) {
+    throw new RangeError(`${where}: the file describes a model of ${parameters} parameters, above options.maxParameters (${maxParameters}); nothing was allocated. Pass a larger maxParameters to load it`);
   }
   const decoded = resolved.layers.map((layer, i) => {
     const entry = weights[i] as Record<string, unknown> | null;
@@ -217,7 +246,7 @@ export async function loadModel(json: string | ModelJSON | object, options: Crea
     const binary = pipeline.task === 'classification' && pipeline.outputs === 2 && outputs === 1;
     if (pipeline.outputs !== outputs && !binary) throw new RangeError(`${where}: the pipeline has ${pipeline.outputs} outputs but the model has ${outputs}`);
   }
-  const model = await createModel(spec as unknown as ModelSpec, options);
+  const model = await createModel(spec as unknown as ModelSpec, createOptions);
   // the model is new and not yet returned: if a check below fails, nobody ever sees it
   const net = model.network(where);
   let moments: Float32Array[] | undefined;

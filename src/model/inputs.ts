@@ -6,6 +6,7 @@
  * parameters are never touched by bad data (the areas written here are scratch).
  */
 import type { Matrix } from '../types.js';
+import { isMatrix, isNumericArray } from '../check.js';
 import type { LossName } from './spec.js';
 
 /** A feature matrix as the model reads it: row-major values of known shape. */
@@ -26,15 +27,14 @@ const describe = (value: unknown): string =>
     : value === undefined ? 'undefined' : value === null ? 'null' : Array.isArray(value) ? 'an array'
       : typeof value === 'object' ? 'an object' : String(value);
 
-function isNumericArray(x: unknown): x is ArrayLike<number> {
-  return ArrayBuffer.isView(x) && !(x instanceof DataView) && !(x instanceof BigInt64Array) && !(x instanceof BigUint64Array);
-}
+/**
+ * Rows and columns in messages: counted from 1, as the data layer and a spreadsheet count them,
+ * with the 0-based array index beside: `row 3 (index 2), column 1 (index 0)`.
+ */
+export const rowText = (r: number): string => `row ${r + 1} (index ${r})`;
+export const columnText = (c: number): string => `column ${c + 1} (index ${c})`;
 
-/** True for `{ rows, cols, data }` matrices. */
-export function isMatrix(x: unknown): x is Matrix {
-  return typeof x === 'object' && x !== null && isNumericArray((x as Matrix).data)
-    && typeof (x as Matrix).rows === 'number' && typeof (x as Matrix).cols === 'number';
-}
+export { isMatrix } from '../check.js';
 
 /** Whether `length` floats from index `start` of the destination are all finite (a fast check). */
 export type FiniteCheck = (start: number, length: number) => boolean;
@@ -58,7 +58,7 @@ function flatFeatures(where: string, data: ArrayLike<number>, rows: number, cols
       for (let i = 0; i < count; i++) {
         if (!Number.isFinite(dst[at + i])) {
           const v = data[i];
-          throw new RangeError(`${where}: row ${Math.floor(i / cols)}, column ${i % cols} (data[${i}]) is ${v}; expected a finite number${Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
+          throw new RangeError(`${where}: ${rowText(Math.floor(i / cols))}, ${columnText(i % cols)} (data[${i}]) is ${v}; expected a finite number${Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
         }
       }
     },
@@ -79,10 +79,10 @@ export function readFeatures(where: string, x: unknown, cols: number): Features 
         for (let r = 0; r < x.length; r++) {
           const row = x[r] as unknown;
           if (!Array.isArray(row) && !isNumericArray(row)) {
-            throw new TypeError(`${where}: row ${r} is ${describe(row)}; expected an array of ${cols} numbers`);
+            throw new TypeError(`${where}: ${rowText(r)} is ${describe(row)}; expected an array of ${cols} numbers`);
           }
           if (row.length !== cols) {
-            throw new RangeError(`${where}: row ${r} has ${row.length} values; the model takes ${cols} features per row`);
+            throw new RangeError(`${where}: ${rowText(r)} has ${row.length} values; the model takes ${cols} features per row`);
           }
           for (let c = 0; c < cols; c++) {
             const v = (row as ArrayLike<unknown>)[c];
@@ -90,7 +90,7 @@ export function readFeatures(where: string, x: unknown, cols: number): Features 
             if (typeof v === 'number') dst[index] = v;
             // the stored float32 is checked: a finite double beyond ±3.4e38 becomes Infinity
             if (typeof v !== 'number' || !Number.isFinite(dst[index])) {
-              throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
+              throw new RangeError(`${where}: ${rowText(r)}, ${columnText(c)} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
             }
           }
         }
@@ -124,13 +124,13 @@ export interface Targets {
 
 function checkTarget(where: string, v: unknown, loss: LossName, r: number, c: number): number {
   if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
-    throw new RangeError(`${where}: row ${r}, column ${c} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
+    throw new RangeError(`${where}: ${rowText(r)}, ${columnText(c)} is ${describe(v)}; expected a finite number${typeof v === 'number' && Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
   }
   if (loss === 'binaryCrossEntropy' && (v < 0 || v > 1)) {
-    throw new RangeError(`${where}: row ${r}, column ${c} is ${v}; loss 'binaryCrossEntropy' needs targets in [0, 1]`);
+    throw new RangeError(`${where}: ${rowText(r)}, ${columnText(c)} is ${v}; loss 'binaryCrossEntropy' needs targets in [0, 1]`);
   }
   if (loss === 'crossEntropy' && v < 0) {
-    throw new RangeError(`${where}: row ${r}, column ${c} is ${v}; loss 'crossEntropy' needs non-negative targets (one-hot rows or class probabilities)`);
+    throw new RangeError(`${where}: ${rowText(r)}, ${columnText(c)} is ${v}; loss 'crossEntropy' needs non-negative targets (one-hot rows or class probabilities)`);
   }
   return v;
 }
@@ -144,7 +144,7 @@ function indexTargets(where: string, y: ArrayLike<unknown>, outputs: number): Ta
         const v = y[r];
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= outputs) {
           const hint = typeof v === 'string' ? '; to train on label strings, encode them first: fromArrays(x, labels) gives class indices and keeps the labels' : '';
-          throw new RangeError(`${where}: row ${r} is ${describe(v)}; expected a class index, an integer from 0 to ${outputs - 1} (the output layer has ${outputs} units)${hint}`);
+          throw new RangeError(`${where}: ${rowText(r)} is ${describe(v)}; expected a class index, an integer from 0 to ${outputs - 1} (the output layer has ${outputs} units)${hint}`);
         }
         dst[at + r * outputs + v] = 1;
       }
@@ -157,7 +157,7 @@ function checkRowSum(where: string, dst: Float32Array, at: number, r: number, ou
   let sum = 0;
   for (let c = 0; c < outputs; c++) sum += dst[at + r * outputs + c];
   if (Math.abs(sum - 1) > 1e-3) {
-    throw new RangeError(`${where}: row ${r} sums to ${sum}; loss 'crossEntropy' needs each target row to sum to 1 (one-hot rows or class probabilities)`);
+    throw new RangeError(`${where}: ${rowText(r)} sums to ${sum}; loss 'crossEntropy' needs each target row to sum to 1 (one-hot rows or class probabilities)`);
   }
 }
 
@@ -185,9 +185,9 @@ export function readTargets(where: string, y: unknown, outputs: number, loss: Lo
         copyTo(dst, at) {
           for (let r = 0; r < y.length; r++) {
             const row = y[r] as unknown;
-            if (!Array.isArray(row) && !isNumericArray(row)) throw new TypeError(`${where}: row ${r} is ${describe(row)}; expected an array of ${outputs} numbers`);
+            if (!Array.isArray(row) && !isNumericArray(row)) throw new TypeError(`${where}: ${rowText(r)} is ${describe(row)}; expected an array of ${outputs} numbers`);
             if (row.length !== outputs) {
-              throw new RangeError(`${where}: row ${r} has ${row.length} values; the output layer has ${outputs} units${outputs > 1 && row.length === 1 ? ' (give class indices as a flat array, e.g. [0, 2, 1])' : ''}`);
+              throw new RangeError(`${where}: ${rowText(r)} has ${row.length} values; the output layer has ${outputs} units${outputs > 1 && row.length === 1 ? ' (give class indices as a flat array, e.g. [0, 2, 1])' : ''}`);
             }
             for (let c = 0; c < outputs; c++) dst[at + r * outputs + c] = checkTarget(where, (row as ArrayLike<unknown>)[c], loss, r, c);
             if (loss === 'crossEntropy') checkRowSum(where, dst, at, r, outputs);

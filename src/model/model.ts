@@ -16,7 +16,7 @@ import { checkKeys, KERNELS, parameterCount, resolveSpec, resolveThreads, type K
   type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
-import { isMatrix, readFeatures, type Features } from './inputs.js';
+import { columnText, isMatrix, readFeatures, rowText, type Features } from './inputs.js';
 import { fullScore, metricFor, prepare, stage, type Evaluation } from './evaluate.js';
 import { driveAsync, driveSync, isDataset, loadTraining, resolveFit, trainingRun, type DatasetLike, type FitHost,
   type FitOptions, type History, type PipelineLike, type TrainingRun, type TrainingState } from './fit.js';
@@ -257,6 +257,9 @@ export class Model implements FitHost {
         if (values.length !== length) throw new RangeError(`${where}: layers[${i}].${name} has ${values.length} values; expected ${length}${shape}`);
         for (let j = 0; j < length; j++) {
           if (typeof values[j] !== 'number' || !Number.isFinite(values[j])) throw new RangeError(`${where}: layers[${i}].${name}[${j}] is ${String(values[j])}; expected a finite number`);
+          if (!Number.isFinite(Math.fround(values[j]))) {
+            throw new RangeError(`${where}: layers[${i}].${name}[${j}] is ${values[j]}, outside float32's finite range (±${FLOAT32_MAX_TEXT}); the model stores weights as float32`);
+          }
           if (name === 'movingVariance' && values[j] < 0) throw new RangeError(`${where}: layers[${i}].movingVariance[${j}] is ${values[j]}; a variance is at least 0`);
         }
       }
@@ -348,6 +351,7 @@ export class Model implements FitHost {
     const net = this.network(where);
     const features = readFeatures(`${where}: x`, this.encode(x), this.spec.inputs);
     stage(net, features);
+    checkOutputsFinite(where, net, features.rows, this.outputs);
     return features;
   }
 
@@ -412,6 +416,7 @@ export class Model implements FitHost {
     const data = isDataset(x) ? x : { x, y };
     const { features, targets } = prepare(where, this.spec, this.encode(data.x), data.y);
     const rows = stage(net, features, targets);
+    checkOutputsFinite(where, net, rows, this.outputs);
     return fullScore(net, this.spec, rows, metricFor(this.spec, targets.kind));
   }
 
@@ -463,6 +468,24 @@ export class Model implements FitHost {
   setSteps(steps: number): void {
     this.network('setSteps').step = steps;
   }
+}
+
+/** The largest finite float32, as messages print it. */
+const FLOAT32_MAX_TEXT = '3.4028235e38';
+
+/**
+ * Throws a RangeError naming the first row whose outputs overflowed float32 to NaN or Infinity
+ * (the forward pass just ran), instead of handing them back as numbers.
+ */
+function checkOutputsFinite(where: string, net: Network, rows: number, outputs: number): void {
+  const start = net.evalOut >>> 2;
+  if (net.finiteCheck(start, rows * outputs)) return;
+  const f32 = net.ws.f32;
+  let i = 0;
+  while (Number.isFinite(f32[start + i])) i++;
+  const r = Math.floor(i / outputs);
+  throw new RangeError(`${where}: the outputs of ${rowText(r)} are not finite (${columnText(i % outputs)} is ${f32[start + i]}): ` +
+    `a value passed float32's range (±${FLOAT32_MAX_TEXT}) inside the network; scale the inputs (their size times the weights overflowed)`);
 }
 
 /**

@@ -154,7 +154,7 @@ describe('fit on a source of batches', () => {
     await expect(model.fit(once(), { epochs: 2 })).rejects.toThrow(/^fit: the source gave no batches in epoch 2: it cannot start over/);
     await expect(model.fit([{ x: xs, y: ys }][Symbol.iterator](), {})).resolves.toMatchObject({ epochs: 1 });
     const bad = { *[Symbol.iterator]() { yield { x: [[1, 2]], y: [0] }; yield { x: [[1, Number.NaN]], y: [1] }; } };
-    await expect(model.fit(bad)).rejects.toThrow(/^fit: epoch 1, batch 2: x: row 0, column 1 is NaN/);
+    await expect(model.fit(bad)).rejects.toThrow(/^fit: epoch 1, batch 2: x: row 1 \(index 0\), column 2 \(index 1\) is NaN/);
     const notBatch = { *[Symbol.iterator]() { yield [1, 2]; } };
     await expect(model.fit(notBatch as never)).rejects.toThrow(/^fit: epoch 1, batch 1: expected a batch \{ x, y \}; got an array/);
   });

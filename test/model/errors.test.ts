@@ -45,18 +45,18 @@ describe('createModel rejects bad specs', () => {
 
 describe('fit, predict and evaluate reject bad data and leave the model unchanged', () => {
   const cases: [string, (m: Model) => unknown, RegExp, ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor][] = [
-    ['wrong feature count', (m) => m.fitSync([[0, 1], [1, 0], [2, 1], [0, 0]], y), /fitSync: x: row 0 has 2 values; the model takes 3 features per row/, RangeError],
-    ['ragged row', (m) => m.fitSync([[0, 1, 2], [1, 0], [2, 1, 0], [0, 0, 1]], y), /x: row 1 has 2 values; the model takes 3/, RangeError],
+    ['wrong feature count', (m) => m.fitSync([[0, 1], [1, 0], [2, 1], [0, 0]], y), /fitSync: x: row 1 \(index 0\) has 2 values; the model takes 3 features per row/, RangeError],
+    ['ragged row', (m) => m.fitSync([[0, 1, 2], [1, 0], [2, 1, 0], [0, 0, 1]], y), /x: row 2 \(index 1\) has 2 values; the model takes 3/, RangeError],
     ['x/y row mismatch', (m) => m.fitSync(x, [0, 1, 1]), /x has 4 rows but y has 3; they must match/, RangeError],
-    ['NaN in x', (m) => m.fitSync([[0, 1, 2], [1, NaN, 2], [2, 1, 0], [0, 0, 1]], y), /x: row 1, column 1 is NaN; expected a finite number/, RangeError],
-    ['Infinity in x', (m) => m.fitSync([[0, 1, 2], [1, 0, 2], [2, 1, Infinity], [0, 0, 1]], y), /x: row 2, column 2 is Infinity/, RangeError],
-    ['NaN in one-hot y', (m) => m.fitSync(x, [[1, 0], [0, 1], [NaN, 1], [1, 0]]), /y: row 2, column 0 is NaN/, RangeError],
-    ['class index too large', (m) => m.fitSync(x, [0, 1, 2, 0]), /y: row 2 is 2; expected a class index, an integer from 0 to 1 \(the output layer has 2 units\)/, RangeError],
-    ['label strings', (m) => m.fitSync(x, ['cat', 'dog', 'dog', 'cat'] as never), /y: row 0 is the string 'cat'; expected a class index, .*encode them first: fromArrays\(x, labels\)/, RangeError],
-    ['class index negative', (m) => m.fitSync(x, [0, -1, 1, 0]), /y: row 1 is -1; expected a class index/, RangeError],
-    ['class index fractional', (m) => m.fitSync(x, [0, 0.5, 1, 0]), /y: row 1 is 0\.5; expected a class index/, RangeError],
-    ['target row not summing to 1', (m) => m.fitSync(x, [[1, 0], [0, 1], [0.5, 0.3], [1, 0]]), /y: row 2 sums to 0\.8\d*; loss 'crossEntropy' needs each target row to sum to 1/, RangeError],
-    ['one-hot row too wide', (m) => m.fitSync(x, [[1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0]]), /y: row 0 has 3 values; the output layer has 2 units/, RangeError],
+    ['NaN in x', (m) => m.fitSync([[0, 1, 2], [1, NaN, 2], [2, 1, 0], [0, 0, 1]], y), /x: row 2 \(index 1\), column 2 \(index 1\) is NaN; expected a finite number/, RangeError],
+    ['Infinity in x', (m) => m.fitSync([[0, 1, 2], [1, 0, 2], [2, 1, Infinity], [0, 0, 1]], y), /x: row 3 \(index 2\), column 3 \(index 2\) is Infinity/, RangeError],
+    ['NaN in one-hot y', (m) => m.fitSync(x, [[1, 0], [0, 1], [NaN, 1], [1, 0]]), /y: row 3 \(index 2\), column 1 \(index 0\) is NaN/, RangeError],
+    ['class index too large', (m) => m.fitSync(x, [0, 1, 2, 0]), /y: row 3 \(index 2\) is 2; expected a class index, an integer from 0 to 1 \(the output layer has 2 units\)/, RangeError],
+    ['label strings', (m) => m.fitSync(x, ['cat', 'dog', 'dog', 'cat'] as never), /y: row 1 \(index 0\) is the string 'cat'; expected a class index, .*encode them first: fromArrays\(x, labels\)/, RangeError],
+    ['class index negative', (m) => m.fitSync(x, [0, -1, 1, 0]), /y: row 2 \(index 1\) is -1; expected a class index/, RangeError],
+    ['class index fractional', (m) => m.fitSync(x, [0, 0.5, 1, 0]), /y: row 2 \(index 1\) is 0\.5; expected a class index/, RangeError],
+    ['target row not summing to 1', (m) => m.fitSync(x, [[1, 0], [0, 1], [0.5, 0.3], [1, 0]]), /y: row 3 \(index 2\) sums to 0\.8\d*; loss 'crossEntropy' needs each target row to sum to 1/, RangeError],
+    ['one-hot row too wide', (m) => m.fitSync(x, [[1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0]]), /y: row 1 \(index 0\) has 3 values; the output layer has 2 units/, RangeError],
     ['batchSize 0', (m) => m.fitSync(x, y, { batchSize: 0 }), /options\.batchSize must be a positive integer; got 0/, RangeError],
     ['batchSize negative', (m) => m.fitSync(x, y, { batchSize: -4 }), /options\.batchSize must be a positive integer; got -4/, RangeError],
     ['epochs fractional', (m) => m.fitSync(x, y, { epochs: 1.5 }), /options\.epochs must be a non-negative integer; got 1\.5/, RangeError],
@@ -64,13 +64,13 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
     ['signal of the wrong kind', (m) => m.fitSync(x, y, { signal: {} as never }), /options\.signal must be an AbortSignal/, TypeError],
     ['unknown fit option', (m) => m.fitSync(x, y, { epoch: 3 } as never), /unknown option 'epoch' \(did you mean 'epochs'\?\)/, TypeError],
     ['x of the wrong kind', (m) => m.fitSync('x' as never, y), /x: expected rows as number\[\]\[\], a Float32Array/, TypeError],
-    ['NaN in a Float32Array', (m) => m.predict(new Float32Array([0, 1, 2, 3, NaN, 5])), /predict: x: row 1, column 1 \(data\[4\]\) is NaN; expected a finite number/, RangeError],
-    ['a float64 value beyond float32', (m) => m.fitSync(new Float64Array([0, 1, 2, 1e39, 0, 2, 2, 1, 0, 0, 0, 1]), y), /x: row 1, column 0 \(data\[3\]\) is 1e\+39; expected a finite number within float32 range/, RangeError],
-    ['a nested value beyond float32', (m) => m.fitSync([[0, 1, 2], [1, 0, 2], [2, 1, -1e39], [0, 0, 1]], y), /x: row 2, column 2 is -1e\+39; expected a finite number within float32 range/, RangeError],
-    ['string cell', (m) => m.predict([[0, '1' as never, 2]]), /predict: x: row 0, column 1 is the string '1'; expected a finite number/, RangeError],
+    ['NaN in a Float32Array', (m) => m.predict(new Float32Array([0, 1, 2, 3, NaN, 5])), /predict: x: row 2 \(index 1\), column 2 \(index 1\) \(data\[4\]\) is NaN; expected a finite number/, RangeError],
+    ['a float64 value beyond float32', (m) => m.fitSync(new Float64Array([0, 1, 2, 1e39, 0, 2, 2, 1, 0, 0, 0, 1]), y), /x: row 2 \(index 1\), column 1 \(index 0\) \(data\[3\]\) is 1e\+39; expected a finite number within float32 range/, RangeError],
+    ['a nested value beyond float32', (m) => m.fitSync([[0, 1, 2], [1, 0, 2], [2, 1, -1e39], [0, 0, 1]], y), /x: row 3 \(index 2\), column 3 \(index 2\) is -1e\+39; expected a finite number within float32 range/, RangeError],
+    ['string cell', (m) => m.predict([[0, '1' as never, 2]]), /predict: x: row 1 \(index 0\), column 2 \(index 1\) is the string '1'; expected a finite number/, RangeError],
     ['flat array not a whole number of rows', (m) => m.predict(new Float32Array(7)), /a flat array of 7 values is not a whole number of rows of 3 features/, RangeError],
     ['evaluate mismatch', (m) => m.evaluate(x, [0, 1]), /evaluate: x has 4 rows but y has 2/, RangeError],
-    ['validation data of the wrong width', (m) => m.fitSync(x, y, { validationData: [[[1, 2]], [0]] }), /validationData: x: row 0 has 2 values/, RangeError],
+    ['validation data of the wrong width', (m) => m.fitSync(x, y, { validationData: [[[1, 2]], [0]] }), /validationData: x: row 1 \(index 0\) has 2 values/, RangeError],
   ];
   it.each(cases)('%s', async (_, call, message, kind) => {
     const model = await createModel(good);
@@ -103,7 +103,7 @@ describe('fit, predict and evaluate reject bad data and leave the model unchange
 
   it('binary targets outside [0, 1] for binary cross-entropy', async () => {
     const model = await createModel({ ...good, layers: [{ units: 4 }, { units: 1, activation: 'sigmoid' }], loss: 'binaryCrossEntropy' });
-    expect(() => model.fitSync(x, [0, 1, 2, 0])).toThrow(/y: row 2, column 0 is 2; loss 'binaryCrossEntropy' needs targets in \[0, 1\]/);
+    expect(() => model.fitSync(x, [0, 1, 2, 0])).toThrow(/y: row 3 \(index 2\), column 1 \(index 0\) is 2; loss 'binaryCrossEntropy' needs targets in \[0, 1\]/);
   });
 
   it('a diverging run stops with an error and the weights from before the failing step', async () => {
