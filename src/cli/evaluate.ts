@@ -2,7 +2,7 @@
  * `neuronine evaluate <model.json> <data.csv>`: the held-out figures of `train` on new labelled
  * rows, read through the model's own pipeline (same encoders, same scaler, same classes).
  */
-import { parseCommand, positionals, type CommandSpec } from './args.js';
+import { parseCommand, positionals, UsageError, type CommandSpec } from './args.js';
 import { readText, reporter, writeStdout } from './io.js';
 import { encodeRows, pipelineOf, readModel } from './model-file.js';
 import { metricLines } from './report.js';
@@ -29,6 +29,7 @@ export const EVALUATE: CommandSpec = {
 export async function evaluate(argv: string[]): Promise<number> {
   const parsed = parseCommand(EVALUATE, argv);
   const [modelPath, dataPath] = positionals(EVALUATE, parsed);
+  if (modelPath === '-' && dataPath === '-') throw new UsageError("only one of <model.json> and <data.csv> can be '-' (stdin)");
   const json = parsed.values.json === true;
   const report = reporter({ dataOnStdout: false, json, quiet: parsed.values.quiet === true });
   const model = await readModel(modelPath);

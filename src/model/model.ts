@@ -12,7 +12,7 @@ import { createMemory, type KernelFactory } from '../runtime/module.js';
 import { createRuntime, type ModelRuntime } from '../runtime/runtime.js';
 import type { WorkerPool } from '../runtime/threads.js';
 import { createRng, type Rng } from '../data/random.js';
-import { checkKeys, KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
+import { checkKeys, checkLearningRate, KERNELS, parameterCount, resolveSpec, resolveThreads, type KernelsName, type ModelSpec, type ResolvedSpec,
   type ResolvedOptimizer } from './spec.js';
 import { Network } from './network.js';
 import { initialiseWeights } from './init.js';
@@ -142,10 +142,8 @@ export class Model implements FitHost {
     return this.spec.optimizer.learningRate;
   }
   set learningRate(value: number) {
-    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-      throw new RangeError(`model.learningRate must be a finite number greater than 0; got ${String(value)}`);
-    }
-    this.applyLearningRate(value);
+    if (value === undefined) throw new RangeError('model.learningRate must be a number in [0, 1000000]; got undefined');
+    this.applyLearningRate(checkLearningRate('model.learningRate', value));
     // a rate set by hand is the base a schedule starts from next time
     this.trainingState.schedule = undefined;
   }

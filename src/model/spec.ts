@@ -4,6 +4,7 @@
  * that fails here leaves nothing behind.
  */
 
+import { checkKeys } from '../check.js';
 import { ACTIVATION_ALIASES, ACTIVATION_TABLE, ACTIVATIONS, type ActivationName, type CanonicalActivation } from './activations.js';
 import { LOSS_TABLE, LOSSES, type LossName } from './losses.js';
 import { OPTIMIZER_TABLE, OPTIMIZERS, UNUSED_DEFAULTS, type OptimizerName, type ResolvedOptimizer } from './optimizers.js';
@@ -160,18 +161,8 @@ const describe = (value: unknown): string =>
   typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? 'an array'
     : value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
 
-/** Throws a TypeError naming keys of `options` that are not in `known` (catches typos like `epoch`). */
-export function checkKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      // same letters ignoring case and separators (validation_split), else the same start (epoch)
-      const letters = (k: string) => k.toLowerCase().replace(/[^a-z0-9]/g, '');
-      const near = known.find((k) => letters(k) === letters(key))
-        ?? known.find((k) => letters(k).startsWith(letters(key).slice(0, 4)));
-      throw new TypeError(`${where}: unknown option '${key}'${near ? ` (did you mean '${near}'?)` : ''}; known options: ${known.join(', ')}`);
-    }
-  }
-}
+/** The option-key check with "did you mean", shared with the data layer (src/check.ts). */
+export { checkKeys };
 
 function oneOf<T extends string>(where: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
@@ -188,19 +179,52 @@ function positiveInteger(where: string, value: unknown, max: number): number {
   return value;
 }
 
+/**
+ * A number in [lo, hi] (or [lo, hi) with `openHi`), checked as the kernels will hold it: in
+ * float32. A value the interval admits as a double but float32 rounds onto the open end (β₂ =
+ * 0.99999999999 becomes 1, and Adam's second moment stops decaying) is refused naming the value
+ * and the limit.
+ */
 function realIn(where: string, value: unknown, fallback: number, lo: number, hi: number, openHi = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < lo || (openHi ? value >= hi : value > hi)) {
     throw new RangeError(`${where} must be a number in [${lo}, ${hi}${openHi ? ')' : ']'}; got ${describe(value)}`);
   }
+  if (openHi && Math.fround(value) >= hi) {
+    const below = hi === 1 ? ` (the largest float32 below 1 is ${FLOAT32_BELOW_ONE}; use at most ${FLOAT32_BELOW_ONE_SAFE})` : '';
+    throw new RangeError(`${where} is ${value}, which is ${hi} in float32, the precision the kernels compute in${below}`);
+  }
   return value;
 }
 
-/** Like realIn over (0, hi]: zero is refused (Adam's ε = 0 divides 0 by 0 for a parameter with no gradient). */
+/** The largest float32 below 1, 1 − 2⁻²⁴, and a round value at most it. */
+const FLOAT32_BELOW_ONE = '0.99999994';
+const FLOAT32_BELOW_ONE_SAFE = '0.9999999';
+/** The smallest positive float32 (a subnormal, 2⁻¹⁴⁹); values below about half of it round to 0. */
+const FLOAT32_MIN_POSITIVE = '1.4e-45';
+
+/**
+ * Like realIn over (0, hi]: zero is refused (Adam's ε = 0 divides 0 by 0 for a parameter with no
+ * gradient), and so is a positive value that float32 rounds to 0 (a learning rate of 1e-50 would
+ * train nothing, an ε of 1e-50 would be 0).
+ */
 function positiveIn(where: string, value: unknown, fallback: number, hi: number): number {
   const v = realIn(where, value, fallback, 0, hi);
   if (!(v > 0)) throw new RangeError(`${where} must be greater than 0 and at most ${hi}; got 0`);
+  if (Math.fround(v) === 0) {
+    throw new RangeError(`${where} is ${v}, which is 0 in float32, the precision the kernels compute in (the smallest positive float32 is ${FLOAT32_MIN_POSITIVE})`);
+  }
   return v;
+}
+
+/**
+ * Checks a learning rate as `createModel`, `loadModel` and the `model.learningRate` setter all
+ * do: greater than 0, at most 1e6, not 0 in float32. One validator, so what one accepts the others
+ * accept (a model saved with a rate the setter took always loads).
+ */
+export function checkLearningRate(where: string, value: unknown): number {
+  const [, hi] = OPTIMIZER_RANGES.learningRate;
+  return positiveIn(where, value, NaN, hi);
 }
 
 function booleanField(where: string, value: unknown, fallback: boolean): boolean {

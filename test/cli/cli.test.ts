@@ -93,7 +93,8 @@ describe('neuronine: help, version, usage errors', () => {
   it('unknown commands and flags are usage errors (exit 2) with a suggestion', () => {
     expectOneLineError(cli(['trian', 'iris.csv']), 2, /unknown command 'trian'; did you mean 'train'\?/);
     expectOneLineError(cli(['train', 'iris.csv', '--epoch', '3']), 2, /unknown option '--epoch'.*did you mean '--epochs'\?/);
-    expectOneLineError(cli(['train', 'iris.csv', '--optimizer', 'adma']), 2, /--optimizer must be one of adam, sgd, momentum; got 'adma'; did you mean 'adam'\?/);
+    expectOneLineError(cli(['train', 'iris.csv', '--optimizer', 'adma']), 2, /--optimizer must be one of sgd, momentum, adam, .*; got 'adma'; did you mean 'adam'\?/);
+    expectOneLineError(cli(['train', 'iris.csv', '--activation', 'rleu']), 2, /--activation must be one of linear, relu, .*; got 'rleu'; did you mean 'relu'\?/);
     expectOneLineError(cli(['predict', 'model.json']), 2, /<rows\.csv> is missing/);
     expectOneLineError(cli(['summary', 'a.json', 'b.json']), 2, /at most 1 argument/);
     expectOneLineError(cli(['train', 'iris.csv', '--lr']), 2, /'--lr' needs a value/);

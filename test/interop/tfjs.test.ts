@@ -117,6 +117,32 @@ describe('fromTFJS of models trained in TensorFlow.js', () => {
     await expect(fromTFJS(await capture(branching))).rejects.toThrow(/fromTFJS: layer 'b' \(Dense\) is fed by 'input\d*'; expected only 'a', the layer before it \(a chain\)/);
   });
 
+  it("Keras's ELU layer with alpha ≠ 1 (which TF.js itself cannot load) is read as elu with that alpha", async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 5, name: 'd1' }), tf.layers.elu({ name: 'e1' }), tf.layers.dense({ units: 2, name: 'd2' })] });
+    const artifacts = await capture(model);
+    const layers = (artifacts.modelTopology as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }).config.layers;
+    layers[1].config.alpha = 0.7;
+    const ours = await fromTFJS(artifacts);
+    expect(ours.spec.layers[0]).toMatchObject({ activation: 'elu', alpha: 0.7 });
+    // against the float64 form: elu(x) = x for x > 0, alpha·(eˣ − 1) otherwise
+    const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+    const x = randomRows(200, 3, 13);
+    const expected = new Float64Array(400);
+    for (let r = 0; r < 200; r++) {
+      const h = Array.from({ length: 5 }, (_, j) => {
+        let z = weights[1][j];
+        for (let i = 0; i < 3; i++) z += x[r * 3 + i] * weights[0][i * 5 + j];
+        return z > 0 ? z : 0.7 * Math.expm1(z);
+      });
+      for (let k = 0; k < 2; k++) {
+        let y = weights[3][k];
+        for (let j = 0; j < 5; j++) y += h[j] * weights[2][j * 2 + k];
+        expected[r * 2 + k] = y;
+      }
+    }
+    expect(maxAbsDiff(ours.predict({ rows: 200, cols: 3, data: x }).data, expected)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('a loaded model fine-tunes and goes back to TF.js with its new weights', async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 8, activation: 'tanh' }), tf.layers.dense({ units: 1, activation: 'sigmoid' })] });
     const ours = await fromTFJS(await capture(model));
