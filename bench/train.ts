@@ -7,9 +7,10 @@
  * the step (per-sample libraries: the same outputs before training). Results go to the
  * terminal and bench/results/train.json.
  *
- *   npx tsx bench/train.ts [--quick]
+ *   npx tsx bench/train.ts [--quick] [layers]     (layers: only the dropout / batch-normalization row)
  */
 import { pathToFileURL } from 'node:url';
+import { createModel, type LayerSpec } from '../src/index.js';
 import {
   compareOutputs, describeMachine, forwardMacs, FULL, fmtRate, fmtRatio, headRows, machine, parseArgs, printTable, QUICK,
   sizesName, syntheticData, timeTraining, writeResult,
@@ -158,6 +159,68 @@ export function printTrainCase(r: TrainCaseResult): void {
   console.log(r.verdict);
 }
 
+/** What a batch-normalization and a dropout layer cost, next to a dense layer of the same width. */
+export interface LayerCostResult {
+  batch: number;
+  rows: number;
+  /** Median samples/s of fitSync for each network. */
+  rates: Record<string, number>;
+  /** Milliseconds per training step of each network. */
+  stepMs: Record<string, number>;
+  /** The added step time of BN + dropout (both layers) ÷ the added step time of one dense 256 → 256 layer. */
+  ratio: number;
+  target: number;
+}
+
+const LAYER_COST_NETS: Record<string, LayerSpec[]> = {
+  '784-256-128-10': [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+  '784-256-BN-dropout-128-10': [{ units: 256, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.2 },
+    { units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+  '784-256-256-128-10': [{ units: 256, activation: 'relu' }, { units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+};
+
+/**
+ * Issue 8's row: 784-256-BN-dropout-128-10 at batch 128 beside the plain 784-256-128-10, and a
+ * third net with one more dense 256 → 256 layer in their place, so that the two layers' cost can
+ * be stated as a fraction of a dense step of the same width (target: at most 10 %).
+ */
+export async function runLayerCost(budget: Budget): Promise<LayerCostResult> {
+  const batch = 128;
+  const rows = budget.quick ? 2_048 : 10_240;
+  const data = caseData([784, 256, 128, 10], rows);
+  const x = { rows, cols: 784, data: data.x.subarray(0, rows * 784) };
+  const y = data.labels.subarray(0, rows);
+  const rates: Record<string, number> = {};
+  const stepMs: Record<string, number> = {};
+  const models = await Promise.all(Object.values(LAYER_COST_NETS).map((layers) =>
+    createModel({ inputs: 784, layers, optimizer: { type: 'sgd', learningRate: LEARNING_RATE }, seed: 1 })));
+  for (const model of models) model.fitSync(x, y, { epochs: 1, batchSize: batch }); // warm-up, plans memory
+  // the three nets take turns, and each keeps its fastest epoch: on a shared machine a load spike
+  // then slows one epoch of one net, not one net's whole median
+  const best = models.map(() => Infinity);
+  for (let r = 0; r < budget.reps + 2; r++) {
+    models.forEach((model, i) => {
+      const t0 = performance.now();
+      model.fitSync(x, y, { epochs: 1, batchSize: batch, shuffle: false });
+      best[i] = Math.min(best[i], (performance.now() - t0) / 1000);
+    });
+  }
+  Object.keys(LAYER_COST_NETS).forEach((name, i) => {
+    rates[name] = rows / best[i];
+    stepMs[name] = (best[i] * 1000) / Math.ceil(rows / batch);
+  });
+  const [plain, regularized, deeper] = Object.keys(LAYER_COST_NETS).map((name) => stepMs[name]);
+  const ratio = (regularized - plain) / (deeper - plain);
+  return { batch, rows, rates, stepMs, ratio, target: 0.1 };
+}
+
+export function printLayerCost(r: LayerCostResult): void {
+  console.log(`
+layer cost: batch ${r.batch}, ${fmtRate(r.rows)} rows, SGD (fitSync, median of the epochs)`);
+  printTable(['network', 'samples/s', 'ms/step'], Object.keys(r.rates).map((name) => [name, fmtRate(r.rates[name]), r.stepMs[name].toFixed(3)]));
+  console.log(`BN + dropout add ${(100 * r.ratio).toFixed(1)} % of a dense 256 → 256 layer's step time (target ≤ ${100 * r.target} %): ${r.ratio <= r.target ? 'met' : 'missed'}`);
+}
+
 export async function runTrain(budget: Budget, info?: { machine: Machine; threaded: string | null }): Promise<TrainCaseResult[]> {
   const m = info?.machine ?? machine();
   const threaded = info ? info.threaded : await probeThreaded();
@@ -168,18 +231,21 @@ export async function runTrain(budget: Budget, info?: { machine: Machine; thread
     printTrainCase(r);
     results.push(r);
   }
+  const layerCost = await runLayerCost(budget);
+  printLayerCost(layerCost);
   if (threaded) console.log(`\ntfjs-wasm threaded: not run — ${threaded}`);
   console.log(`rows/epoch "(extrap.)": a slow contender trained on fewer rows per epoch; its samples/s is extrapolated to the full epoch.`);
   const file = writeResult('train.json', {
     machine: m, mode: budget.quick ? 'quick' : 'full', budget, learningRate: LEARNING_RATE, tolerance: TOLERANCE,
-    notRun: threaded ? [{ name: 'tfjs-wasm threaded', reason: threaded }] : [], cases: results,
+    notRun: threaded ? [{ name: 'tfjs-wasm threaded', reason: threaded }] : [], cases: results, layerCost,
   });
   console.log(`wrote ${file}`);
   return results;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { quick } = parseArgs(process.argv.slice(2));
-  await runTrain(quick ? QUICK : FULL);
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  if (only.includes('layers')) printLayerCost(await runLayerCost(quick ? QUICK : FULL));
+  else await runTrain(quick ? QUICK : FULL);
   process.exit(0);
 }

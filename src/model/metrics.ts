@@ -74,29 +74,39 @@ function argmaxAt(view: Float32Array, at: number, n: number): number {
 const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 const f1Of = (p: number, r: number): number => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
-/** Area under the ROC curve of `score` against 0/1 `positive`, ties counted half. */
+/**
+ * Area under the ROC curve of output `column` against its 0/1 target, ties counted half: the
+ * share of (positive, negative) pairs the score orders right. The two groups' scores are sorted
+ * apart (native typed-array sorts) and merged, O(m log m).
+ */
 function rocAuc(view: Float32Array, pred: number, target: number, rows: number, n: number, column: number): number {
-  const scores = new Float64Array(rows);
-  const order = new Int32Array(rows);
   let positives = 0;
-  for (let r = 0; r < rows; r++) {
-    scores[r] = view[pred + r * n + column];
-    order[r] = r;
-    if (view[target + r * n + column] >= 0.5) positives++;
-  }
+  for (let r = 0; r < rows; r++) if (view[target + r * n + column] >= 0.5) positives++;
   const negatives = rows - positives;
   if (positives === 0 || negatives === 0) return NaN;
-  order.sort((a, b) => scores[a] - scores[b]);
-  // sum of the (tie-averaged, 1-based) ranks of the positive rows
-  let rankSum = 0;
-  for (let i = 0; i < rows;) {
-    let j = i;
-    while (j + 1 < rows && scores[order[j + 1]] === scores[order[i]]) j++;
-    const rank = (i + j + 2) / 2;
-    for (let t = i; t <= j; t++) if (view[target + order[t] * n + column] >= 0.5) rankSum += rank;
-    i = j + 1;
+  const pos = new Float32Array(positives), neg = new Float32Array(negatives);
+  for (let r = 0, p = 0, q = 0; r < rows; r++) {
+    const score = view[pred + r * n + column];
+    if (view[target + r * n + column] >= 0.5) pos[p++] = score;
+    else neg[q++] = score;
   }
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  pos.sort();
+  neg.sort();
+  // for each positive score: negatives below it count 1, equal ones 1/2
+  let below = 0, equal = 0, pairs = 0;
+  for (let i = 0; i < positives; i++) {
+    const score = pos[i];
+    if (i > 0 && score === pos[i - 1]) {
+      pairs += below + equal / 2;
+      continue;
+    }
+    below += equal;
+    equal = 0;
+    while (below < negatives && neg[below] < score) below++;
+    while (below + equal < negatives && neg[below + equal] === score) equal++;
+    pairs += below + equal / 2;
+  }
+  return pairs / (positives * negatives);
 }
 
 /** Precision, recall, f1, the confusion matrix and per-class figures (see the file's conventions). */

@@ -93,6 +93,26 @@ describe('toONNX in onnxruntime (Node)', () => {
     expect(back.seed).toBe(model.seed);
   });
 
+  it('categorical columns: the graph takes the encoded rows before scaling (pipeline.withScaler(undefined).transform), as the docs say', async () => {
+    const rng = nn.createRng(4);
+    const colours = ['red', 'green', 'blue'];
+    const records = Array.from({ length: 300 }, () => {
+      const colour = colours[Math.floor(rng() * 3)];
+      const size = nn.randomNormal(rng) * 10 + 50;
+      return { colour, size, weight: size * 0.3 + nn.randomNormal(rng), label: size > 50 === (colour === 'red') ? 'yes' : 'no' };
+    });
+    const data = nn.fromObjects(records, { target: 'label' });
+    const { train } = nn.trainTestSplit(data, { testSize: 0.2, seed: 1, scale: 'standard' });
+    const model = await nn.createModel({ inputs: train.x.cols, layers: [{ units: 8, activation: 'relu' }, { units: 2, activation: 'softmax' }], seed: 2 });
+    await model.fit(train, { epochs: 5 });
+    const pipeline = model.pipeline as unknown as nn.Pipeline;
+    const encoded = pipeline.withScaler(undefined).transform(records.slice(0, 50));
+    const out = await runOnnx(onnx.toONNX(model), encoded.data, [50, encoded.cols]);
+    const diff = maxAbsDiff(out.output.data as Float32Array, (model.predict(records.slice(0, 50)) as number[][]).flat());
+    expect(encoded.cols).toBe(5); // colour=blue, colour=green, colour=red, size, weight
+    expect(diff).toBeLessThanOrEqual(1e-5);
+  });
+
   it('the loaded model fine-tunes: loss goes down', async () => {
     const model = await nn.createModel({ inputs: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], seed: 5 });
     const back = await onnx.fromONNX(onnx.toONNX(model));

@@ -276,3 +276,86 @@ describe.each(BUILDS)('loss kernels (%s build)', (build) => {
     });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// mae_loss, huber_loss and weight_penalty. Loss sums run in float32 lanes over blocks of 256
+// values folded into float64, so the tolerance is mse's (70·2⁻²⁴ relative to the sum of the
+// absolute terms); gradients are exact up to the float32 product with 1/m (one rounding each of
+// the difference and the product: 2·2⁻²⁴); penalties likewise.
+
+function robustReference(kind: 'mae' | 'huber', pred: ArrayLike<number>, target: ArrayLike<number>, m: number, delta: number) {
+  let sum = 0;
+  const grad = new Float64Array(pred.length);
+  const invm = Math.fround(1 / m);
+  for (let i = 0; i < pred.length; i++) {
+    const d = Math.fround(pred[i] - target[i]);
+    const a = Math.abs(d);
+    sum += kind === 'mae' ? a : a <= delta ? 0.5 * d * d : delta * (a - 0.5 * delta);
+    grad[i] = (kind === 'mae' ? Math.sign(d) : Math.max(-delta, Math.min(delta, d))) * invm;
+  }
+  return { loss: sum / m, grad };
+}
+
+describe.each(BUILDS)('mae_loss, huber_loss and weight_penalty (%s build)', (build) => {
+  it.each([['mae', 1], ['huber', 1], ['huber', 0.25]] as const)('%s (δ %f): loss and gradient at every size, dpred 0 writes nothing, lanes and tail alike', (kind, delta) => {
+    const arena = new Arena(build);
+    const problems: string[] = [];
+    for (const m of ROWS) {
+      for (const n of SIZES) {
+        const len = m * n;
+        const pred = Float32Array.from(randomArray(len, len + 1, -2, 2));
+        const target = Float32Array.from(randomArray(len, len + 2, -2, 2));
+        for (let i = 0; i < len; i += 7) target[i] = pred[i]; // d = 0 exactly
+        const pp = guarded(arena, len, pred), pt = guarded(arena, len, target), pg = guarded(arena, len);
+        const d32 = Math.fround(delta);
+        const got = kind === 'mae' ? arena.k.mae_loss(pg, pp, pt, m, n) : arena.k.huber_loss(pg, pp, pt, m, n, d32);
+        const want = robustReference(kind, pred, target, m, d32);
+        if (!(Math.abs(got - want.loss) <= 70 * ULP * Math.max(want.loss, 1e-30))) problems.push(`m ${m} n ${n}: loss ${got}, want ${want.loss}`);
+        const grad = arena.f32(pg, len);
+        for (let i = 0; i < len && problems.length < 6; i++) {
+          if (!(Math.abs(grad[i] - want.grad[i]) <= 2 * ULP * Math.abs(want.grad[i]))) problems.push(`m ${m} n ${n} grad[${i}] ${grad[i]}, want ${want.grad[i]}`);
+        }
+        problems.push(...guardDamage(arena, pg, len, `m ${m} n ${n} dpred`));
+        const memoryBefore = new Uint8Array(arena.k.memory.buffer).slice();
+        const again = kind === 'mae' ? arena.k.mae_loss(0, pp, pt, m, n) : arena.k.huber_loss(0, pp, pt, m, n, d32);
+        if (again !== got) problems.push(`m ${m} n ${n}: without the gradient the loss is ${again}, with it ${got}`);
+        const changed = new Uint8Array(arena.k.memory.buffer).findIndex((b, i) => b !== memoryBefore[i]);
+        if (changed >= 0) problems.push(`m ${m} n ${n}: with dpred 0 the kernel wrote byte ${changed}`);
+      }
+    }
+    // the same value in every position: vector lanes and the scalar tail give the same gradient bits
+    for (const [p, y] of [[1, 0.5], [-3, 2], [0.1, 0.1], [0, -0.2]]) {
+      const len = 7;
+      const pp = guarded(arena, len, new Array(len).fill(p)), pt = guarded(arena, len, new Array(len).fill(y)), pg = guarded(arena, len);
+      if (kind === 'mae') arena.k.mae_loss(pg, pp, pt, 1, len); else arena.k.huber_loss(pg, pp, pt, 1, len, delta);
+      if (new Set(new Uint32Array(arena.k.memory.buffer, pg, len)).size !== 1) problems.push(`p ${p} y ${y}: lanes/tail ${Array.from(arena.f32(pg, len))}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('weight_penalty: l1·Σ|w| + l2·Σw², and adds l1·sign(w) + 2·l2·w to dweight (sign(0) = 0), at every size', () => {
+    const arena = new Arena(build);
+    const problems: string[] = [];
+    for (const len of [...SIZES, 1000]) {
+      const w = Float32Array.from(randomArray(len, len, -1, 1));
+      for (let i = 0; i < len; i += 5) w[i] = 0;
+      const base = Float32Array.from(randomArray(len, len + 9, -0.1, 0.1));
+      const pw = guarded(arena, len, w), pd = guarded(arena, len, base);
+      const l1 = Math.fround(0.01), l2 = Math.fround(0.003);
+      const got = arena.k.weight_penalty(pd, pw, len, l1, l2);
+      let want = 0, scale = 0;
+      for (const v of w) { want += l1 * Math.abs(v) + l2 * v * v; scale += l1 * Math.abs(v) + l2 * v * v; }
+      if (!(Math.abs(got - want) <= 70 * ULP * scale + 1e-30)) problems.push(`len ${len}: penalty ${got}, want ${want}`);
+      const l2x2 = Math.fround(l2 + l2);
+      const dw = arena.f32(pd, len);
+      for (let i = 0; i < len && problems.length < 6; i++) {
+        const sign = w[i] === 0 ? 0 : Math.sign(w[i]);
+        const wantG = Math.fround(base[i] + Math.fround(Math.fround(l1 * sign) + Math.fround(l2x2 * w[i])));
+        if (dw[i] !== wantG) problems.push(`len ${len} dweight[${i}] ${dw[i]}, want ${wantG}`);
+      }
+      problems.push(...guardDamage(arena, pd, len, `len ${len} dweight`));
+      if (arena.k.weight_penalty(0, pw, len, l1, l2) !== got) problems.push(`len ${len}: value-only pass differs`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
