@@ -102,8 +102,8 @@ function key(where: string, value: unknown): string {
   return value;
 }
 
-/** Reads the saved training state (see format.ts), checking every field; `paramFloats` sizes the weights snapshot. */
-function readTraining(where: string, value: unknown, paramFloats: number): { state: TrainingState; shuffle: [number, number, number, number]; dropoutStream: number } {
+/** Reads the saved training state (see format.ts), checking every field; `snapshotFloats` sizes the best-weights snapshot (parameters and moving statistics). */
+function readTraining(where: string, value: unknown, snapshotFloats: number): { state: TrainingState; shuffle: [number, number, number, number]; dropoutStream: number } {
   if (!isObject(value)) throw new TypeError(`${where} must be an object { epoch, shuffle, … }`);
   const state: TrainingState = { epoch: count(`${where}.epoch`, value.epoch) };
   const shuffle = value.shuffle;
@@ -126,7 +126,7 @@ function readTraining(where: string, value: unknown, paramFloats: number): { sta
     const e = value.earlyStopping;
     if (!isObject(e)) throw new TypeError(`${where}.earlyStopping must be an object`);
     const es = { key: key(`${where}.earlyStopping.key`, e.key), best: real(`${where}.earlyStopping.best`, e.best, NaN), wait: count(`${where}.earlyStopping.wait`, e.wait), bestEpoch: count(`${where}.earlyStopping.bestEpoch`, e.bestEpoch) };
-    state.earlyStopping = e.weights === undefined ? es : { ...es, weights: decodeFloats(`${where}.earlyStopping.weights`, e.weights, paramFloats) };
+    state.earlyStopping = e.weights === undefined ? es : { ...es, weights: decodeFloats(`${where}.earlyStopping.weights`, e.weights, snapshotFloats) };
   }
   const dropoutStream = value.dropoutStream === undefined ? 0 : count(`${where}.dropoutStream`, value.dropoutStream, 0xffffffff);
   return { state, shuffle: shuffle as [number, number, number, number], dropoutStream };
@@ -261,7 +261,7 @@ export async function loadModel(json: string | ModelJSON | object, options: Load
     if (!Array.isArray(bc) || (bc.length !== 2 && bc.length !== 4) || !bc.every((v) => typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${where}: optimizerState.biasCorrection must be two or four numbers in [0, 1] (β1ᵗ, β2ᵗ, nadam's 0.96^(0.004t) and Π u)`);
     biasCorrection = bc as number[];
   }
-  const training = saved.training === undefined ? undefined : readTraining(`${where}: training`, saved.training, net.paramFloats);
+  const training = saved.training === undefined ? undefined : readTraining(`${where}: training`, saved.training, net.snapshotFloats);
   model.setWeights(decoded);
   model.setSteps(steps);
   if (moments && biasCorrection) {

@@ -502,10 +502,9 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
   startSchedule();
   state.plateau = plateau && (state.plateau?.key === plateau.key ? state.plateau : { key: plateau.key, best: NaN, wait: 0, cooldown: 0 });
   state.earlyStopping = earlyStopping && (state.earlyStopping?.key === earlyStopping.key ? state.earlyStopping : freshEarlyStopping(earlyStopping));
-  const snapshot = (to: Float32Array) => to.set(net.ws.f32.subarray(net.params >>> 2, (net.params >>> 2) + net.paramFloats));
   if (earlyStopping?.restoreBestWeights && state.earlyStopping && !state.earlyStopping.weights) {
-    state.earlyStopping.weights = new Float32Array(net.paramFloats);
-    snapshot(state.earlyStopping.weights);
+    state.earlyStopping.weights = new Float32Array(net.snapshotFloats);
+    net.saveSnapshot(state.earlyStopping.weights);
   }
   const firstEpoch = state.epoch;
 
@@ -630,7 +629,7 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
     if (earlyStopping) {
       const es = state.earlyStopping!;
       const step = earlyStoppingStep(earlyStopping, es, figures[earlyStopping.monitor], state.epoch);
-      if (step === 'improved' && es.weights) snapshot(es.weights);
+      if (step === 'improved' && es.weights) net.saveSnapshot(es.weights);
       history.bestEpoch = es.bestEpoch - 1 - firstEpoch;
       if (step === 'stop') stop = 'earlyStopping';
     }
@@ -644,7 +643,7 @@ export function* trainingRun(host: FitHost, net: Network, fit: ResolvedFit, batc
   if (stop) history.stopReason = stop;
   if (stop === 'earlyStopping') {
     const es = state.earlyStopping!;
-    if (es.weights) net.ws.f32.set(es.weights, net.params >>> 2);
+    if (es.weights) net.restoreSnapshot(es.weights);
     // training ended by early stopping: a later fit starts it afresh
     state.earlyStopping = undefined;
   }

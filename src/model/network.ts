@@ -147,6 +147,47 @@ export class Network {
     });
   }
 
+  /** The moving statistics of every batch-normalization layer, as (address, floats) ranges. */
+  private statisticsRanges(): [number, number][] {
+    const ranges: [number, number][] = [];
+    this.spec.layers.forEach((layer, i) => {
+      const b = this.blocks[i];
+      if (b.movingMean) ranges.push([b.movingMean, layer.units], [b.movingVariance, layer.units]);
+    });
+    return ranges;
+  }
+
+  /**
+   * Floats in a snapshot of everything training changes that defines the model: the parameter
+   * block, then each batch-normalization layer's moving mean and variance (Keras counts those
+   * among a model's weights, so restoring the best epoch restores them too).
+   */
+  get snapshotFloats(): number {
+    return this.statisticsRanges().reduce((sum, [, floats]) => sum + floats, this.paramFloats);
+  }
+
+  /** Copies the parameters and moving statistics into `to` (snapshotFloats long). */
+  saveSnapshot(to: Float32Array): void {
+    const f32 = this.ws.f32;
+    to.set(f32.subarray(this.params >>> 2, (this.params >>> 2) + this.paramFloats));
+    let at = this.paramFloats;
+    for (const [address, floats] of this.statisticsRanges()) {
+      to.set(f32.subarray(address >>> 2, (address >>> 2) + floats), at);
+      at += floats;
+    }
+  }
+
+  /** Writes back a snapshot taken by saveSnapshot. */
+  restoreSnapshot(from: Float32Array): void {
+    const f32 = this.ws.f32;
+    f32.set(from.subarray(0, this.paramFloats), this.params >>> 2);
+    let at = this.paramFloats;
+    for (const [address, floats] of this.statisticsRanges()) {
+      f32.set(from.subarray(at, at + floats), address >>> 2);
+      at += floats;
+    }
+  }
+
   private setWord(index: number, value: number): void {
     this.ws.i32[(this.plan >>> 2) + index] = value;
   }

@@ -4,7 +4,7 @@
  * (weighted mean, rows of weight 0 change nothing), callbacks, summary — and their bad input.
  */
 import { describe, expect, it } from 'vitest';
-import { createModel, datasets, trainTestSplit, type Model, type ModelSpec } from '../../src/index.js';
+import { createModel, datasets, loadModel, trainTestSplit, type Model, type ModelSpec } from '../../src/index.js';
 import { randomArray } from '../reference.js';
 
 const rows = 61;
@@ -35,6 +35,32 @@ describe('earlyStopping', () => {
     expect(history.epochs).toBe(best + 4); // patience 3: three epochs without improvement after the best one, Keras's count
     expect(flat(model)).toEqual(seen[best]);
     expect(flat(model)).not.toEqual(seen.at(-1));
+  });
+
+  it('restores batch normalization\'s moving statistics of bestEpoch too (Keras counts them as weights)', async () => {
+    const model = await createModel(spec({
+      layers: [{ units: 7, activation: 'relu' }, { type: 'batchNormalization' }, { units: 3, activation: 'softmax' }],
+      optimizer: { type: 'adam', learningRate: 0.2 },
+    }));
+    const every = (m: Model) => m.getWeights().flatMap((w) => [...w.weight, ...w.bias,
+      ...((w as { movingMean?: Float32Array }).movingMean ?? []), ...((w as { movingVariance?: Float32Array }).movingVariance ?? [])]);
+    const seen: number[][] = [];
+    const history = await model.fit(x, y, {
+      epochs: 200, batchSize: 8, validationData: [vx, vy],
+      earlyStopping: { monitor: 'valLoss', patience: 3, restoreBestWeights: true },
+      onEpochEnd: () => { seen.push(every(model)); },
+    });
+    expect(history.stopReason).toBe('earlyStopping');
+    const best = history.bestEpoch!;
+    expect(every(model)).toEqual(seen[best]);
+    // the moving statistics (layer 1's 7 + 7 values after γ and β) changed after bestEpoch and came back
+    const start = 4 * 7 + 7 + 7 + 7;
+    const stats = (w: number[]) => w.slice(start, start + 14);
+    expect(stats(seen.at(-1)!)).not.toEqual(stats(seen[best]));
+    expect(stats(every(model))).toEqual(stats(seen[best]));
+    // and the snapshot travels through a save: the loaded model's state equals the saved one
+    const again = await loadModel(JSON.parse(snapshot(model)));
+    expect(every(again)).toEqual(every(model));
   });
 
   it('true takes the defaults (valLoss, patience 0); without restoreBestWeights the last weights stay', async () => {
