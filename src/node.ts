@@ -13,7 +13,7 @@ import type { Dataset } from './data/dataset.js';
 import { parseCSVAs, type CSVOptions } from './data/load.js';
 import { streamCSV as streamWebCSV, streamCSVFrom, type CSVBatches, type CSVStreamSource, type StreamCSVOptions } from './data/stream.js';
 import type { Model } from './model/model.js';
-import { fromTFJS, tfjsModelJSON, toTFJS, type TFJSWeightSpec } from './io/tfjs.js';
+import { concatenate, fromTFJS, tfjsModelJSON, toTFJS, type TFJSWeightSpec } from './io/tfjs.js';
 
 interface NodeFsPromises {
   readFile(path: string | URL, encoding: 'utf8'): Promise<string>;
@@ -189,13 +189,7 @@ export async function loadTFJS(folder: string | URL): Promise<Model> {
     }
     specs.push(...(group.weights as TFJSWeightSpec[]));
   }
-  const total = buffers.reduce((s, b) => s + b.length, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    data.set(b, offset);
-    offset += b.length;
-  }
+  const data = concatenate(buffers, (length) => new Uint8Array(length));
   const model = await fromTFJS({
     modelTopology: json.modelTopology as Record<string, unknown>, weightSpecs: specs, weightData: data.buffer,
     ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),

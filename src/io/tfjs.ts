@@ -49,6 +49,17 @@ const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v)
 const TO_KERAS: Record<string, string> = { swish: 'swish', silu: 'swish' };
 const FROM_KERAS: Record<string, string> = { silu: 'swish', swish: 'swish', leaky_relu: 'leakyRelu' };
 
+/** The parts one after another in one new array (`make` creates it at the total length). */
+export function concatenate<T extends Float32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(parts: readonly ArrayLike<number>[], make: (length: number) => T): T {
+  const out = make(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 /**
  * The model as TF.js layers-model artifacts: a Sequential topology in the Keras JSON form,
  * weight specs and one little-endian float32 buffer. `userDefinedMetadata.neuronine` carries
@@ -117,13 +128,7 @@ export function toTFJS(model: Model): TFJSArtifacts {
       weight(`${name}/moving_variance`, [units], layer.movingVariance);
     }
   }
-  const total = buffers.reduce((s, b) => s + b.length, 0);
-  const data = new Float32Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    data.set(b, offset);
-    offset += b.length;
-  }
+  const data = concatenate(buffers, (length) => new Float32Array(length));
   const { spec } = model;
   const meta: Record<string, unknown> = {
     version,
