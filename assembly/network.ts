@@ -61,7 +61,7 @@ const H_STREAM = 34;     // u32 dropout calls made so far (each draws a fresh ma
 const H_GRAD_SCALE = 35; // f32 the global-norm factor of the last step (1 when not clipped)
 const H_DECAY_POW = 36;  // f64 (words 36–37) nadam: 0.96^(0.004·t)
 const H_U_PRODUCT = 38;  // f64 (words 38–39) nadam: Π u_s over the steps taken
-const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and Σ g² (gradient_summary)
+const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and Σ g² (Σ g² only with clipNorm, else 0)
 const H_SAMPLE_WEIGHT = 44; // per-row training weights (rows) f32, or 0 when every row weighs 1
 const H_BATCH_WEIGHT = 45;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
 const H_TRAIN_OUT = 46;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
@@ -407,11 +407,11 @@ export function network_train_step(plan: usize, m: i32): f64 {
     status = STEP_LOSS_NOT_FINITE;
   } else {
     const summary = plan + (<usize>H_SUMMARY << 2);
-    par_gradient_summary(summary, ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
+    // Keras's global_clipnorm: g·c/max(‖g‖, c); ‖g‖ is summed only when it is on
+    const clipNorm = <f64>real(plan, H_CLIP_NORM);
+    par_gradient_summary(summary, ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT), clipNorm > 0 ? 1 : 0);
     const gmax = load<f64>(summary);
     const norm = Math.sqrt(load<f64>(summary, 8));
-    // Keras's global_clipnorm: g·c/max(‖g‖, c)
-    const clipNorm = <f64>real(plan, H_CLIP_NORM);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
     store<f32>(plan + (<usize>H_GRAD_SCALE << 2), <f32>scale);
     // the largest gradient the optimizer will read, and how far it can move a weight

@@ -31,7 +31,7 @@
 
 import { gemm_block, GEMM_TN } from './gemm';
 import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
-import { column_sums, column_sums_strided, gradient_summary, all_finite } from './reduce';
+import { column_sums, column_sums_strided, gradient_summary, all_finite, max_abs } from './reduce';
 import { optimizer_update } from './optimizer';
 
 const W_CLAIM = 0;
@@ -106,7 +106,8 @@ const J_C3 = 25;
 const J_SCALE = 26;
 const J_CLIP = 27;
 const J_NESTEROV = 28;
-// JOB_SUMMARY: J_A grad, J_N len, J_CHUNK blocks per task, J_K floats per block; partials on the board
+// JOB_SUMMARY: J_A grad, J_N len, J_CHUNK blocks per task, J_K floats per block, J_ACCUMULATE 1 for Σg²;
+// partials on the board
 // JOB_FINITE: J_A inp, J_N len; task t's answer in partial word t
 // JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
 
@@ -210,9 +211,10 @@ function run_task(b: usize, task: i32, id: i32): void {
     // blocks lo … of the gradient, each summarised alone into its partial
     const len = load<i32>(at(j, J_N)), block = load<i32>(at(j, J_K));
     const blocks = (len + block - 1) / block;
+    const squares = load<i32>(at(j, J_ACCUMULATE));
     for (let blk = lo; blk < min<i32>(blocks, lo + chunk); blk++) {
       const first = blk * block;
-      gradient_summary(at(b, W_PARTIALS + blk * 4), addr(j, J_A) + (<usize>first << 2), min<i32>(block, len - first));
+      summary_of(at(b, W_PARTIALS + blk * 4), addr(j, J_A) + (<usize>first << 2), min<i32>(block, len - first), squares);
     }
   } else if (kind == JOB_FINITE) {
     const len = load<i32>(at(j, J_N));
@@ -496,16 +498,29 @@ export function par_optimizer_update(kind: i32, param: usize, grad: usize, s1: u
   return max<i32>(PAR_MIN_ELEMENTS, ((len + SUMMARY_BLOCKS - 1) / SUMMARY_BLOCKS + 15) & ~15);
 }
 
+// One block's (max |g|, Σ g²) into out (f64 each); Σ g² only when `squares` (else 0: max_abs
+// alone reads the block at memory speed, and the sum is needed only for global-norm clipping).
+// @ts-ignore: decorator
+@inline function summary_of(out: usize, grad: usize, len: i32, squares: i32): void {
+  if (squares) {
+    gradient_summary(out, grad, len);
+  } else {
+    store<f64>(out, <f64>max_abs(grad, len));
+    store<f64>(out, 0, 8);
+  }
+}
+
 // gradient_summary by blocks: out = (max |g|, Σ g²) (f64 each) over grad (len), Σ g² summed block by
-// block in order (each block's sum by gradient_summary), max |g| the largest block's (exact).
-export function par_gradient_summary(out: usize, grad: usize, len: i32): void {
+// block in order (each block's sum by gradient_summary), max |g| the largest block's (exact; NaN
+// when any g is NaN). Without `squares`, Σ g² is 0 and only max |g| is computed.
+export function par_gradient_summary(out: usize, grad: usize, len: i32, squares: i32): void {
   const block = summary_block(len);
   const blocks = (len + block - 1) / block;
   let most: f64 = 0, sum: f64 = 0;
   if (!board || threads() == 1 || blocks == 1) {
     for (let blk = 0; blk < blocks; blk++) {
       const first = blk * block;
-      gradient_summary(out, grad + (<usize>first << 2), min<i32>(block, len - first));
+      summary_of(out, grad + (<usize>first << 2), min<i32>(block, len - first), squares);
       most = max<f64>(most, load<f64>(out));
       sum += load<f64>(out, 8);
     }
@@ -514,6 +529,7 @@ export function par_gradient_summary(out: usize, grad: usize, len: i32): void {
     store<u32>(at(j, J_A), <u32>grad);
     store<i32>(at(j, J_N), len);
     store<i32>(at(j, J_K), block);
+    store<i32>(at(j, J_ACCUMULATE), squares);
     range_job(JOB_SUMMARY, blocks, 1, 1);
     for (let blk = 0; blk < blocks; blk++) {
       most = max<f64>(most, load<f64>(at(board, W_PARTIALS + blk * 4)));
