@@ -459,11 +459,17 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
   // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
   // is packed then.
   const direct = bLayout == ROWS && M <= DIRECT_B_MAX_M && N <= NC;
+  // K blocks of equal length (a multiple of 4, the step of pack_a_rows) instead of KC, KC, …,
+  // remainder: K = 784 runs as 4 × 196, not 3 × 256 + 16, whose last block paid a kernel call's
+  // load and store of the tile for 16 steps of work. Block edges do not change a bit: a block
+  // continues each sum from the partial sum the previous one stored, exactly.
+  const kblocks = (K + KC - 1) / KC;
+  const kcb = (((K + kblocks - 1) / kblocks) + 3) & ~3;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     const full = nc & ~(NR - 1);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min<i32>(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kcb) {
+      const kc = min<i32>(kcb, K - pc);
       const last = pc + kc == K;
       const loadC = accumulate != 0 || pc > 0 ? 1 : 0;
       const bblockSrc = bLayout == ROWS ? bSrc + <usize>pc * ldb + (<usize>jc << 2) : bSrc + <usize>jc * ldb + (<usize>pc << 2);
