@@ -14,9 +14,16 @@
  * at batch 64 and 256 and of 784-512-256-10 at batch 128, in the network driver's forms
  * (forward nn (b, in, out); backward tn dW (in, b, out) and nt dA (b, out, in), no dA into the
  * input layer).
+ *
+ *   npx tsx bench/gemm-ab.ts A.wasm B.wasm --train [--rounds 9]
+ * instead trains those three networks (fitSync, SGD, one thread, 2,048 synthetic MNIST-shaped
+ * rows an epoch) through createModel's `instantiate` hook on each binary, A B A B, and prints
+ * samples/s and the per-round ratios.
  */
 import { readFileSync } from 'node:fs';
 import { createMemory, unshareMemory } from '../src/runtime/module.js';
+import { createModel, type Model } from '../src/index.js';
+import { syntheticData } from './peers/harness.js';
 import type { KernelExports } from '../src/runtime/abi.js';
 
 type Form = 'nn' | 'nt' | 'tn';
@@ -101,20 +108,60 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function main(): void {
+async function train(files: string[], rounds: number): Promise<void> {
+  console.log(`A = ${files[0]}\nB = ${files[1]}\n${rounds} rounds of one epoch each per binary, A B A B …`);
+  console.log('network            batch   samples/s A med/best   B med/best   B÷A median (min–max)  best B÷A');
+  const rows = 2048;
+  const modules = files.map((f) => new WebAssembly.Module(unshareMemory(readFileSync(f))));
+  for (const [sizes, batch] of [[[784, 128, 10], 64], [[784, 128, 10], 256], [[784, 512, 256, 10], 128]] as [number[], number][]) {
+    const data = syntheticData(rows, sizes[0], sizes[sizes.length - 1], 7);
+    const x = { rows, cols: sizes[0], data: data.x };
+    const models: Model[] = [];
+    for (const module of modules) {
+      models.push(await createModel({
+        inputs: sizes[0],
+        layers: sizes.slice(1).map((units, i) => ({ units, activation: i === sizes.length - 2 ? 'softmax' as const : 'relu' as const })),
+        optimizer: { type: 'sgd', learningRate: 0.01 }, seed: 3,
+      }, { instantiate: (imports) => new WebAssembly.Instance(module, imports) }));
+    }
+    for (const model of models) model.fitSync(x, data.labels, { epochs: 1, batchSize: batch, shuffle: false });
+    const r: number[][] = [[], []], ratio: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const t = [0, 0];
+      for (const i of round & 1 ? [1, 0] : [0, 1]) {
+        const t0 = performance.now();
+        models[i].fitSync(x, data.labels, { epochs: 1, batchSize: batch, shuffle: false });
+        t[i] = performance.now() - t0;
+      }
+      r[0].push(rows / t[0] * 1000);
+      r[1].push(rows / t[1] * 1000);
+      ratio.push(t[0] / t[1]);
+    }
+    for (const model of models) model.dispose();
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(7);
+    console.log(`${sizes.join('-').padEnd(18)} ${String(batch).padStart(5)}   ${fmt(median(r[0]))} ${fmt(Math.max(...r[0]))}   ` +
+      `${fmt(median(r[1]))} ${fmt(Math.max(...r[1]))}   ${median(ratio).toFixed(3)} (${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)})   ` +
+      `${(Math.max(...r[1]) / Math.max(...r[0])).toFixed(3)}`);
+  }
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const files: string[] = [];
   let rounds = 30, ms = 4, sets = ['square', 'train'];
   let only: string | undefined;
+  let training = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--rounds') rounds = Number(args[++i]);
     else if (args[i] === '--ms') ms = Number(args[++i]);
     else if (args[i] === '--set') sets = args[++i].split(',');
     else if (args[i] === '--only') only = args[++i];
+    else if (args[i] === '--train') training = true;
     else if (args[i].startsWith('--')) throw new Error(`bench/gemm-ab.ts: unknown option ${args[i]}`);
     else files.push(args[i]);
   }
   if (files.length !== 2) throw new Error('bench/gemm-ab.ts: give two kernel binaries, A and B');
+  if (training) return train(files, args.includes('--rounds') ? rounds : 9);
   const kernels = files.map((f) => new Kernels(f));
   console.log(`A = ${files[0]}\nB = ${files[1]}\n${rounds} rounds of ≥ ${ms} ms each per binary, A B A B …`);
   console.log('case                              form     m     k     n   GFLOP/s A med/best   B med/best   B÷A median (min–max)  best B÷A');
@@ -160,4 +207,4 @@ function main(): void {
   console.log(`geometric mean of B÷A over the cases: ${Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length).toFixed(3)}`);
 }
 
-main();
+await main();
