@@ -16,9 +16,16 @@
 //   W_DONE     tasks finished in the current job; W_HELPED: tasks workers ran, ever
 //   W_SLEEPERS workers blocked in memory.atomic.wait on W_CLAIM (the main thread notifies only then)
 //   W_QUIT     1 tells workers to return from worker_run
-//   W_FAILED   1 when a task trapped in a worker (src/runtime/threads.ts sets it)
+//   W_FAILED   1 when a worker trapped or died (src/runtime/threads.ts sets it: the worker's own
+//              catch after a trap, the pool's supervisor thread when a worker exits or errs)
+//   W_ABANDONED the kind of the job the calling thread gave up when it saw W_FAILED (0: it saw
+//              it before posting a job); JOB_STRAGGLERS when live workers did not come to rest
 //   W_THREADS, W_SCRATCH, W_STRIDE: participants (main + workers), per-participant GEMM scratch
 //   W_JOB …    the job: kind, tasks, then its arguments
+//   W_SLOTS …  one word per worker id: SLOT_IDLE, SLOT_BUSY while it holds a task, SLOT_DEAD once
+//              it is gone (set before W_FAILED). After a failure the calling thread waits until
+//              no live worker holds a task, so nothing writes the model's memory behind its back.
+//   W_MESSAGE  (src/runtime/threads.ts) the failure's text, UTF-8, for the Error
 // The main instance keeps the board address in a global (globals are per instance: workers get
 // theirs as worker_run's argument).
 
@@ -35,11 +42,23 @@ const W_FAILED = 34;
 const W_THREADS = 35;
 const W_SCRATCH = 36;
 const W_STRIDE = 37;
+const W_ABANDONED = 38;
 const W_JOB = 48;
 export const MAX_THREADS: i32 = 64;
+const W_SLOTS = W_JOB + 32;
+const W_MESSAGE = W_SLOTS + MAX_THREADS;
+const MESSAGE_WORDS = 64;
 const MAX_TASKS = 128;
-// Bytes of the board (src/runtime/threads.ts reserves this much).
-export const BOARD_BYTES: i32 = (W_JOB + 32) * 4;
+// Bytes of the board (src/runtime/abi.ts and src/runtime/threads.ts repeat the layout).
+export const BOARD_BYTES: i32 = (W_MESSAGE + MESSAGE_WORDS) * 4;
+
+const SLOT_IDLE = 0;
+const SLOT_BUSY = 1;
+const SLOT_DEAD = 2;
+// W_ABANDONED when workers still held tasks long after a failure (see settle)
+const JOB_STRAGGLERS = 99;
+// Loads a settling calling thread makes before it gives up on the live workers (about a second).
+const SETTLE_LIMIT = 1 << 28;
 const CLOSED = 0xffff;
 
 const JOB_GEMM = 1;
@@ -158,20 +177,48 @@ function run_task(b: usize, task: i32, id: i32): void {
   }
 }
 
-// Claims and runs tasks of the open job until none is left; returns how many it ran.
+// Claims and runs tasks of the open job until none is left; returns how many it ran. A worker
+// marks its slot busy before it claims (so a calling thread that closed the claim word and then
+// sees the slot idle knows the worker holds no task) and idle after the task.
 function work(b: usize, id: i32): i32 {
   const claim = at(b, W_CLAIM);
+  const slot = at(b, W_SLOTS + id);
   let ran = 0;
   while (true) {
     const word = atomic.load<i32>(claim);
     const next = word & 0xffff;
     if (next >= atomic.load<i32>(at(b, W_JOB + J_TASKS))) return ran;
-    if (atomic.cmpxchg<i32>(claim, word, word + 1) != word) continue;
+    if (id) atomic.store<i32>(slot, SLOT_BUSY);
+    if (atomic.cmpxchg<i32>(claim, word, word + 1) != word) {
+      if (id) atomic.store<i32>(slot, SLOT_IDLE);
+      continue;
+    }
     run_task(b, next, id);
-    if (id) atomic.add<i32>(at(b, W_HELPED), 1);
+    if (id) {
+      atomic.add<i32>(at(b, W_HELPED), 1);
+      atomic.store<i32>(slot, SLOT_IDLE);
+    }
     atomic.add<i32>(at(b, W_DONE), 1);
     ran++;
   }
+}
+
+// After a failure, with the claim word closed: waits until no live worker holds a task (a dead
+// one's slot says SLOT_DEAD), then traps; the JavaScript side turns the trap into an Error.
+// `kind` is the job given up (0 for none), kept in W_ABANDONED for that side.
+function settle(b: usize, kind: i32): void {
+  const workers = load<i32>(at(b, W_THREADS));
+  for (let id = 1; id < workers; id++) {
+    let spins = 0;
+    while (atomic.load<i32>(at(b, W_SLOTS + id)) == SLOT_BUSY) {
+      if (++spins > SETTLE_LIMIT) {
+        kind = JOB_STRAGGLERS;
+        break;
+      }
+    }
+  }
+  atomic.store<i32>(at(b, W_ABANDONED), kind);
+  unreachable();
 }
 
 // Runs the job written at W_JOB in `tasks` tasks: alone when there is one task or no workers,
@@ -185,6 +232,8 @@ function dispatch(tasks: i32): void {
     return;
   }
   const claim = at(b, W_CLAIM);
+  // a worker that died between jobs: give up before this job writes anything
+  if (atomic.load<i32>(at(b, W_FAILED))) settle(b, 0);
   const gen = ((atomic.load<i32>(claim) >>> 16) + 1) & 0xffff;
   atomic.store<i32>(at(b, W_DONE), 0);
   atomic.store<i32>(claim, gen << 16);
@@ -195,7 +244,7 @@ function dispatch(tasks: i32): void {
   }
   // closed before the job words change, so that a late claim against this job fails
   atomic.store<i32>(claim, (gen << 16) | CLOSED);
-  if (atomic.load<i32>(at(b, W_FAILED))) unreachable();
+  if (atomic.load<i32>(at(b, W_FAILED))) settle(b, load<i32>(at(b, W_JOB + J_KIND)));
 }
 
 // A worker's life: claim tasks while jobs come, spin a little when there is none, then sleep

@@ -88,5 +88,17 @@ export interface KernelExports {
     scratch: number): void;
 }
 
+/** Words of the job board of assembly/parallel.ts (W_*), for src/runtime/threads.ts and tests. */
+export const BOARD = {
+  claim: 0, helped: 17, quit: 33, failed: 34, threads: 35, abandoned: 38, job: 48, slots: 80,
+  message: 144, messageWords: 64,
+} as const;
+/** Worker slot states (SLOT_* of assembly/parallel.ts). */
+export const SLOT = { idle: 0, busy: 1, dead: 2 } as const;
+/**
+ * Jobs whose abandonment leaves the model's own state half-written (W_ABANDONED values): the
+ * optimizer update (JOB_UPDATE) and live workers that never came to rest (JOB_STRAGGLERS).
+ */
+export const UNSAFE_ABANDONED_JOBS: readonly number[] = [8, 99];
 /** Bytes of the job board (BOARD_BYTES of assembly/parallel.ts). */
-export const BOARD_BYTES = (48 + 32) * 4;
+export const BOARD_BYTES = (BOARD.message + BOARD.messageWords) * 4;
