@@ -176,10 +176,14 @@ let frameGap = 0;
 function watchFrames(): void {
   frameGap = 0;
   let last = performance.now();
+  let shown = '';
   const tick = (t: number) => {
     if (document.visibilityState === 'visible') frameGap = Math.max(frameGap, t - last);
     last = t;
-    stats.frame.textContent = `${Math.round(frameGap)} ms`;
+    // written only when it changes: a write every frame would lay out and paint the page 60
+    // times a second, CPU that the training threads need
+    const text = `${Math.round(frameGap)} ms`;
+    if (text !== shown) stats.frame.textContent = shown = text;
     if (training) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);

@@ -45,7 +45,7 @@ export interface ValidationPoint {
   accuracy: number;
 }
 
-/** One finished epoch: training figures (fit's), held-out figures, fit's own time and rate (training only). */
+/** One finished epoch: training figures (fit's), held-out figures (NaN when no check was due at its end), fit's own time and rate (training only). */
 export interface EpochFigures {
   epoch: number;
   loss: number;
@@ -71,8 +71,8 @@ export type FromWorker =
   /** The model is built: `threads` and `threadsNote` are the model's (`threadsNote`: why it got fewer threads than 'auto' asked for). */
   | { type: 'started'; parameters: number; batchesPerEpoch: number; trainRows: number; config: TrainConfig; threads: number; threadsNote: string | null }
   /**
-   * What training produced since the last message, in one post (at most one every 40 ms, i.e.
-   * ≤ 25 a second while training): every batch's figures, held-out points, finished epochs, and
+   * What training produced since the last message, in one post (at most one every 50 ms, i.e.
+   * ≤ 20 a second while training): every batch's figures, held-out points, finished epochs, and
    * the latest confusion matrix and samples (null if none since). `runs`: runs of batches `fit`
    * has trained so far in this fit (several batches each: it does not stop after every batch);
    * `samplesPerSecond`: rows trained per wall-clock second over the last ~½ s.

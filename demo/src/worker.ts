@@ -16,10 +16,10 @@ declare const self: DedicatedWorkerGlobalScope;
 const GRID = 48;
 /** Held-out checks per epoch for the validation curve, at most (the last one at the epoch's end). */
 const CHECKS_PER_EPOCH = 4;
-/** A check inside an epoch only after training ran this many times as long as the last check took. */
+/** A held-out check is due once training has run this many times as long as the last check took. */
 const CHECK_BUDGET = 20;
-/** At most one progress message every 40 ms (25 a second; the page's prediction requests while training add ≤ 5). */
-const FLUSH_MS = 40;
+/** At most one progress message every 50 ms (20 a second; the page's prediction requests while training add ≤ 5). */
+const FLUSH_MS = 50;
 /** fit's longest run of batches before it yields to this worker's event loop (Stop, predictions). */
 const YIELD_MS = 50;
 
@@ -119,11 +119,12 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
     }
   };
 
-  // held-out checks cost a pass of predict over 2,000 digits each: one at every epoch's end (the
-  // curve's point and the confusion matrix), and up to three inside an epoch, each only when
-  // training has run CHECK_BUDGET times as long as the last check took since the last check
-  // (so that checks never take more than about 1/CHECK_BUDGET of the time inside an epoch: a
-  // quick epoch gets none, a long one all three)
+  // held-out checks cost a pass of predict over the 2,000 held-out digits each, so they are
+  // rationed by time: one is due only once training has run CHECK_BUDGET times as long as the
+  // last check took, since that check (checks then take at most ~1/CHECK_BUDGET of the time).
+  // Due checks happen at CHECKS_PER_EPOCH points of an epoch, so a slow network gets four per
+  // epoch and a fast one one every few epochs; the last epoch's end always gets one. Each check
+  // also refreshes the confusion matrix and the sample predictions.
   let checkSeconds = 0;
   let lastCheckCost = 0;
   let lastCheckEnd = performance.now();
@@ -137,6 +138,7 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
     checkSeconds += lastCheckCost / 1000;
     return v;
   };
+  const due = () => performance.now() - lastCheckEnd >= CHECK_BUDGET * lastCheckCost;
   check(0, false);
   flush(true);
 
@@ -167,17 +169,17 @@ async function run(config: TrainConfig, split: Split, controller: AbortControlle
         flush(false);
         // a mid-epoch check runs as a microtask, i.e. once fit pauses after this run of batches
         // (evaluating inside onBatchEnd would run between two batches of fit's run)
-        if ((batch + 1) % checkEvery === 0 && batch + 1 < batches && performance.now() - lastCheckEnd >= CHECK_BUDGET * lastCheckCost) {
+        if ((batch + 1) % checkEvery === 0 && batch + 1 < batches && due()) {
           const at = logs.epoch + (batch + 1) / batches;
-          queueMicrotask(() => check(at, false));
+          queueMicrotask(() => check(at, true));
         }
       },
       onEpochEnd(epoch, logs) {
         epochsDone = epoch + 1;
         fitSeconds += logs.seconds;
-        const v = check(epoch + 1, true);
+        const v = epoch + 1 === config.epochs || due() ? check(epoch + 1, true) : undefined;
         outbox.epochs.push({
-          epoch, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valLoss: v.loss, valAccuracy: v.accuracy,
+          epoch, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valLoss: v?.loss ?? NaN, valAccuracy: v?.accuracy ?? NaN,
           seconds: logs.seconds, samplesPerSecond: logs.samplesPerSecond,
         });
         flush(false);

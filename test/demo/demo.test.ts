@@ -91,7 +91,7 @@ describe.skipIf(!chromiumAvailable())('demo page (Chromium)', () => {
     expect(figures.batches / figures.runs).toBeGreaterThan(3);
     expect(figures.batches / figures.progressPosts).toBeGreaterThan(3);
     expect(figures.maxPostsPerSecond).toBeLessThanOrEqual(30);
-    expect(figures.progressPosts).toBeLessThanOrEqual(Math.ceil(25 * figures.seconds) + 2);
+    expect(figures.progressPosts).toBeLessThanOrEqual(Math.ceil(20 * figures.seconds) + 2);
 
     // the worker trained the same bits as fitSync on the same network and digits (another page
     // of the same origin, same threads and kernels): the same epoch losses and held-out accuracy

@@ -4,8 +4,9 @@
  * demo's digits with the demo's own code (same file, same seeded split), builds the demo's network
  * for a configuration (demo/src/spec.ts) and trains it with `fitSync`, timing the call.
  *
- * Message in: { config, epochs }. Message out: { seconds, samplesPerSecond, loss, accuracy,
- * testAccuracy, threads, threadsNote } or { error }.
+ * Message in: { config }. Message out: { seconds, samplesPerSecond (rows ÷ seconds of the whole
+ * call), epochSamplesPerSecond (fitSync's own per-epoch figures: training time only), loss,
+ * accuracy, testAccuracy, threads, threadsNote } or { error }.
  */
 /// <reference lib="webworker" />
 import { createModel } from '../../src/index.ts';
@@ -29,7 +30,8 @@ self.onmessage = async (event: MessageEvent<{ config: TrainConfig; dataUrl?: str
     const seconds = (performance.now() - t0) / 1000;
     const test = model.evaluate(split.testX, split.testY);
     self.postMessage({
-      seconds, samplesPerSecond: (split.trainX.rows * config.epochs) / seconds, loss: history.loss, accuracy: history.accuracy,
+      seconds, samplesPerSecond: (split.trainX.rows * config.epochs) / seconds, epochSamplesPerSecond: history.samplesPerSecond,
+      loss: history.loss, accuracy: history.accuracy,
       testAccuracy: test.accuracy, threads: model.threads, threadsNote: model.threadsNote ?? null,
     });
     model.dispose();

@@ -102,7 +102,10 @@ export async function trainInDemo(page: Page, config: TrainConfig, timeoutMs = 6
 
 export interface FitSyncResult {
   seconds: number;
+  /** Rows trained ÷ seconds of the whole fitSync call (its checks and copying of the rows included). */
   samplesPerSecond: number;
+  /** fitSync's own figure per epoch (training time only). */
+  epochSamplesPerSecond: number[];
   loss: number[];
   accuracy: number[];
   testAccuracy: number;
