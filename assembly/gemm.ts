@@ -61,26 +61,30 @@ export const GEMM_NN: i32 = 0;
 export const GEMM_NT: i32 = 1;
 export const GEMM_TN: i32 = 2;
 
-// Register tile: MR rows × NR columns of out held in 2·MR f32x4 accumulators.
-const MR: i32 = 5;
+// Register tile: MR rows × NR columns of out held in 2·MR f32x4 accumulators: 5 × 8 in the
+// portable build (10 accumulators + 2 B + 1 A + 1 product temporary = 14 of V8's 15 registers),
+// 6 × 8 in the relaxed one, where the fused multiply-add needs no temporary (12 + 2 + 1 = 15).
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 const NR: i32 = 8;
-// Cache blocking: the packed A panel (MR × KC × 16 bytes = 20 KiB) stays in L1 (32 KiB) while
+// Cache blocking: the packed A panel (MR × KC × 16 bytes = 20 or 24 KiB) stays in L1 (32 KiB) while
 // the packed B block (KC × NC × 4 bytes ≤ 1 MiB) streams from L2 (1 MiB). KC 64/128/256/384
 // measured within noise of each other; 256 was ahead on 256³ and 1024³.
 const KC: i32 = 256;
 const NC: i32 = 1024;
 // A row-major B operand is read in place instead of packed when the product has at most this
 // many rows (two row tiles); see gemm_drive.
-const DIRECT_B_MAX_M: i32 = 10;
+const DIRECT_B_MAX_M: i32 = 2 * MR;
 
 // Scratch layout (bytes from `scratch`, every part 16-aligned):
-//   0    tile  (MR × NR floats)  edge tiles and transposed-output tiles go through here
-//   160  bias  (NR floats)       the bias of a partial panel, zero-padded
-//   192  A panel (MR × kc pre-broadcast values, 16 bytes each)
-//   ...  B block (kc × round_up(nc, 8) floats in NR-wide panels)
+//   0          tile  (MR × NR floats)  edge tiles and transposed-output tiles go through here
+//   MR·NR·4    bias  (NR floats)       the bias of a partial panel, zero-padded
+//   +32        A panel (MR × kc pre-broadcast values, 16 bytes each)
+//   ...        B block (kc × round_up(nc, 8) floats in NR-wide panels)
 const TILE_OFFSET: usize = 0;
-const BIAS_OFFSET: usize = 160;
-const APANEL_OFFSET: usize = 192;
+const BIAS_OFFSET: usize = <usize>(MR * NR * 4);
+const APANEL_OFFSET: usize = BIAS_OFFSET + 32;
+// Bytes of the packed A panel per k step.
+const ASTEP: usize = <usize>MR << 4;
 
 // @ts-ignore: decorator
 @inline function roundUpNR(x: i32): i32 {
@@ -88,7 +92,7 @@ const APANEL_OFFSET: usize = 192;
 }
 
 // Bytes of scratch a call with these sizes needs, and any call or block with m' ≤ m, k' ≤ k,
-// n' ≤ n (a planner may size it for the largest batch): at most 192 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
+// n' ≤ n (a planner may size it for the largest batch): at most 224 + MR·KC·16 + KC·NC·4 ≈ 1 MiB
 // whatever the sizes.
 export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
   const kc = min<i32>(k, KC);
@@ -112,26 +116,30 @@ export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
 // in any order. (Storing rows in reverse order instead, with zero padding rows, made V8 hoist
 // every load of the loop above the arithmetic and spill: 24 vs 43 GFLOP/s.)
 
-function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
   const c0 = c;
   const c1 = mr > 1 ? c0 + ldc : c0;
   const c2 = mr > 2 ? c1 + ldc : c1;
   const c3 = mr > 3 ? c2 + ldc : c2;
   const c4 = mr > 4 ? c3 + ldc : c3;
+  const c5 = mr > 5 ? c4 + ldc : c4; // MR = 6 only
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
   let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
   let vacc3x0123 = f32x4.splat(0), vacc3x4567 = f32x4.splat(0);
   let vacc4x0123 = f32x4.splat(0), vacc4x4567 = f32x4.splat(0);
+  let vacc5x0123 = f32x4.splat(0), vacc5x4567 = f32x4.splat(0);
   if (loadC) {
     vacc0x0123 = v128.load(c0); vacc0x4567 = v128.load(c0, 16);
     vacc1x0123 = v128.load(c1); vacc1x4567 = v128.load(c1, 16);
     vacc2x0123 = v128.load(c2); vacc2x4567 = v128.load(c2, 16);
     vacc3x0123 = v128.load(c3); vacc3x4567 = v128.load(c3, 16);
     vacc4x0123 = v128.load(c4); vacc4x4567 = v128.load(c4, 16);
+    if (MR > 5) { vacc5x0123 = v128.load(c5); vacc5x4567 = v128.load(c5, 16); }
   }
   const bend = b + <usize>kc * ldb;
-  // One k step per iteration: 7 loads, 10 mul, 10 add (see the header on why not unrolled).
+  // One k step per iteration: 7 loads, 10 mul, 10 add (see the header on why not unrolled);
+  // relaxed: 8 loads, 12 fused multiply-adds.
   while (b < bend) {
     const vb0123 = v128.load(b);
     const vb4567 = v128.load(b, 16);
@@ -150,7 +158,12 @@ function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb:
     const va4 = v128.load(a, 64);
     vacc4x0123 = madd(va4, vb0123, vacc4x0123);
     vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-    a += 80;
+    if (MR > 5) {
+      const va5 = v128.load(a, 80);
+      vacc5x0123 = madd(va5, vb0123, vacc5x0123);
+      vacc5x4567 = madd(va5, vb4567, vacc5x4567);
+    }
+    a += ASTEP;
     b += ldb;
   }
   v128.store(c0, vacc0x0123); v128.store(c0, vacc0x4567, 16);
@@ -158,21 +171,24 @@ function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb:
   v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
   v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
   v128.store(c4, vacc4x0123); v128.store(c4, vacc4x4567, 16);
+  if (MR > 5) { v128.store(c5, vacc5x0123); v128.store(c5, vacc5x4567, 16); }
 }
 
 // The same over a 4-wide B panel (16 bytes per step): the last panel when n mod 8 is 1 … 4,
 // which would otherwise be padded to 8 (n = 10: 10/16 of the work useful → 10/12).
-function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+function gemm_mrx4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
   const c0 = c;
   const c1 = mr > 1 ? c0 + ldc : c0;
   const c2 = mr > 2 ? c1 + ldc : c1;
   const c3 = mr > 3 ? c2 + ldc : c2;
   const c4 = mr > 4 ? c3 + ldc : c3;
+  const c5 = mr > 5 ? c4 + ldc : c4; // MR = 6 only
   let vacc0x0123 = f32x4.splat(0), vacc1x0123 = f32x4.splat(0), vacc2x0123 = f32x4.splat(0);
-  let vacc3x0123 = f32x4.splat(0), vacc4x0123 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0), vacc4x0123 = f32x4.splat(0), vacc5x0123 = f32x4.splat(0);
   if (loadC) {
     vacc0x0123 = v128.load(c0); vacc1x0123 = v128.load(c1); vacc2x0123 = v128.load(c2);
     vacc3x0123 = v128.load(c3); vacc4x0123 = v128.load(c4);
+    if (MR > 5) vacc5x0123 = v128.load(c5);
   }
   const bend = b + (<usize>kc << 4);
   while (b < bend) {
@@ -182,7 +198,8 @@ function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: 
     vacc2x0123 = madd(v128.load(a, 32), vb0123, vacc2x0123);
     vacc3x0123 = madd(v128.load(a, 48), vb0123, vacc3x0123);
     vacc4x0123 = madd(v128.load(a, 64), vb0123, vacc4x0123);
-    a += 80;
+    if (MR > 5) vacc5x0123 = madd(v128.load(a, 80), vb0123, vacc5x0123);
+    a += ASTEP;
     b += 16;
   }
   v128.store(c0, vacc0x0123);
@@ -190,6 +207,7 @@ function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: 
   v128.store(c2, vacc2x0123);
   v128.store(c3, vacc3x0123);
   v128.store(c4, vacc4x0123);
+  if (MR > 5) v128.store(c5, vacc5x0123);
 }
 
 // The epilogue of the last K block, over `rows` rows of a tile 4 or 8 (`width`) columns wide,
@@ -242,6 +260,7 @@ function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
   const s2 = mr > 2 ? s1 + lda : s1;
   const s3 = mr > 3 ? s2 + lda : s2;
   const s4 = mr > 4 ? s3 + lda : s3;
+  const s5 = mr > 5 ? s4 + lda : s4; // MR = 6 only
   let p = 0;
   for (; p + 4 <= kc; p += 4) {
     const o = <usize>p << 2;
@@ -251,22 +270,29 @@ function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
     v128.store(dst, i32x4.shuffle(v2, v2, 0, 0, 0, 0), 32);
     v128.store(dst, i32x4.shuffle(v3, v3, 0, 0, 0, 0), 48);
     v128.store(dst, i32x4.shuffle(v4, v4, 0, 0, 0, 0), 64);
-    v128.store(dst, i32x4.shuffle(v0, v0, 1, 1, 1, 1), 80);
-    v128.store(dst, i32x4.shuffle(v1, v1, 1, 1, 1, 1), 96);
-    v128.store(dst, i32x4.shuffle(v2, v2, 1, 1, 1, 1), 112);
-    v128.store(dst, i32x4.shuffle(v3, v3, 1, 1, 1, 1), 128);
-    v128.store(dst, i32x4.shuffle(v4, v4, 1, 1, 1, 1), 144);
-    v128.store(dst, i32x4.shuffle(v0, v0, 2, 2, 2, 2), 160);
-    v128.store(dst, i32x4.shuffle(v1, v1, 2, 2, 2, 2), 176);
-    v128.store(dst, i32x4.shuffle(v2, v2, 2, 2, 2, 2), 192);
-    v128.store(dst, i32x4.shuffle(v3, v3, 2, 2, 2, 2), 208);
-    v128.store(dst, i32x4.shuffle(v4, v4, 2, 2, 2, 2), 224);
-    v128.store(dst, i32x4.shuffle(v0, v0, 3, 3, 3, 3), 240);
-    v128.store(dst, i32x4.shuffle(v1, v1, 3, 3, 3, 3), 256);
-    v128.store(dst, i32x4.shuffle(v2, v2, 3, 3, 3, 3), 272);
-    v128.store(dst, i32x4.shuffle(v3, v3, 3, 3, 3, 3), 288);
-    v128.store(dst, i32x4.shuffle(v4, v4, 3, 3, 3, 3), 304);
-    dst += 320;
+    v128.store(dst, i32x4.shuffle(v0, v0, 1, 1, 1, 1), ASTEP);
+    v128.store(dst, i32x4.shuffle(v1, v1, 1, 1, 1, 1), ASTEP + 16);
+    v128.store(dst, i32x4.shuffle(v2, v2, 1, 1, 1, 1), ASTEP + 32);
+    v128.store(dst, i32x4.shuffle(v3, v3, 1, 1, 1, 1), ASTEP + 48);
+    v128.store(dst, i32x4.shuffle(v4, v4, 1, 1, 1, 1), ASTEP + 64);
+    v128.store(dst, i32x4.shuffle(v0, v0, 2, 2, 2, 2), 2 * ASTEP);
+    v128.store(dst, i32x4.shuffle(v1, v1, 2, 2, 2, 2), 2 * ASTEP + 16);
+    v128.store(dst, i32x4.shuffle(v2, v2, 2, 2, 2, 2), 2 * ASTEP + 32);
+    v128.store(dst, i32x4.shuffle(v3, v3, 2, 2, 2, 2), 2 * ASTEP + 48);
+    v128.store(dst, i32x4.shuffle(v4, v4, 2, 2, 2, 2), 2 * ASTEP + 64);
+    v128.store(dst, i32x4.shuffle(v0, v0, 3, 3, 3, 3), 3 * ASTEP);
+    v128.store(dst, i32x4.shuffle(v1, v1, 3, 3, 3, 3), 3 * ASTEP + 16);
+    v128.store(dst, i32x4.shuffle(v2, v2, 3, 3, 3, 3), 3 * ASTEP + 32);
+    v128.store(dst, i32x4.shuffle(v3, v3, 3, 3, 3, 3), 3 * ASTEP + 48);
+    v128.store(dst, i32x4.shuffle(v4, v4, 3, 3, 3, 3), 3 * ASTEP + 64);
+    if (MR > 5) {
+      const v5 = v128.load(s5 + o);
+      v128.store(dst, i32x4.shuffle(v5, v5, 0, 0, 0, 0), 80);
+      v128.store(dst, i32x4.shuffle(v5, v5, 1, 1, 1, 1), ASTEP + 80);
+      v128.store(dst, i32x4.shuffle(v5, v5, 2, 2, 2, 2), 2 * ASTEP + 80);
+      v128.store(dst, i32x4.shuffle(v5, v5, 3, 3, 3, 3), 3 * ASTEP + 80);
+    }
+    dst += 4 * ASTEP;
   }
   for (; p < kc; p++) {
     const o = <usize>p << 2;
@@ -275,7 +301,8 @@ function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
     v128.store(dst, v128.load32_splat(s2 + o), 32);
     v128.store(dst, v128.load32_splat(s3 + o), 48);
     v128.store(dst, v128.load32_splat(s4 + o), 64);
-    dst += 80;
+    if (MR > 5) v128.store(dst, v128.load32_splat(s5 + o), 80);
+    dst += ASTEP;
   }
 }
 
@@ -289,6 +316,7 @@ function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
       v128.store(dst, v128.load32_splat(src + 8), 32);
       v128.store(dst, v128.load32_splat(src + 12), 48);
       v128.store(dst, v128.load32_splat(src + 16), 64);
+      if (MR > 5) v128.store(dst, v128.load32_splat(src + 20), 80);
       src += lda;
       dst += <usize>MR << 4;
     }
@@ -431,11 +459,17 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
   // 19 → 16), and from three row tiles up (30×1024×1024: 33 → 26). Only the partial last panel
   // is packed then.
   const direct = bLayout == ROWS && M <= DIRECT_B_MAX_M && N <= NC;
+  // K blocks of equal length (a multiple of 4, the step of pack_a_rows) instead of KC, KC, …,
+  // remainder: K = 784 runs as 4 × 196, not 3 × 256 + 16, whose last block paid a kernel call's
+  // load and store of the tile for 16 steps of work. Block edges do not change a bit: a block
+  // continues each sum from the partial sum the previous one stored, exactly.
+  const kblocks = (K + KC - 1) / KC;
+  const kcb = (((K + kblocks - 1) / kblocks) + 3) & ~3;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
     const full = nc & ~(NR - 1);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min<i32>(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kcb) {
+      const kc = min<i32>(kcb, K - pc);
       const last = pc + kc == K;
       const loadC = accumulate != 0 || pc > 0 ? 1 : 0;
       const bblockSrc = bLayout == ROWS ? bSrc + <usize>pc * ldb + (<usize>jc << 2) : bSrc + <usize>jc * ldb + (<usize>pc << 2);
@@ -460,14 +494,14 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
           for (let jr = 0; jr < full; jr += NR) {
             const c = crow + (<usize>jr << 2);
             const bpanel = direct ? bblockSrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
-            gemm_5x8_kernel(c, ldo, mr, apanel, bpanel, ldbPanel, kc, loadC);
+            gemm_mrx8_kernel(c, ldo, mr, apanel, bpanel, ldbPanel, kc, loadC);
             if (last && epilogue) gemm_epilogue(c, ldo, mr, NR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
           }
           if (full == nc) continue;
           const nr = nc - full;
           if (nr == 4) {
             const c = crow + (<usize>full << 2);
-            gemm_5x4_kernel(c, ldo, mr, apanel, tailPanel, kc, loadC);
+            gemm_mrx4_kernel(c, ldo, mr, apanel, tailPanel, kc, loadC);
             if (last && epilogue) gemm_epilogue(c, ldo, mr, 4, bias ? bias + (<usize>(jc + full) << 2) : 0, activation, valpha);
           } else {
             gemm_tile_buffered(out, ldo, false, ic, jc + full, mr, nr, apanel, tailPanel, 32, kc, loadC,
@@ -502,8 +536,8 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
       }
     }
   }
-  if (width == 8) gemm_5x8_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, ldb, kc, loadC);
-  else gemm_5x4_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, kc, loadC);
+  if (width == 8) gemm_mrx8_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, ldb, kc, loadC);
+  else gemm_mrx4_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, kc, loadC);
   if (epilogue) {
     if (transposed) {
       gemm_epilogue_rows(tile, mr, width, bias ? bias + (<usize>i << 2) : 0, activation, valpha);
@@ -519,7 +553,7 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
     }
   }
   if (transposed && mr == MR && nr == NR) {
-    gemm_store_transposed_5x8(out + <usize>j * ldo + (<usize>i << 2), ldo, tile);
+    gemm_store_transposed(out + <usize>j * ldo + (<usize>i << 2), ldo, tile);
     return;
   }
   for (let r = 0; r < mr; r++) {
@@ -530,10 +564,10 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
   }
 }
 
-// A full 5 × 8 tile (row stride 32 bytes) stored transposed: out row c (c = 0 … 7, stride ldo)
-// gets tile (0 … 4, c) in its 5 consecutive floats: two 4 × 4 transposes of rows 0 … 3, and
-// row 4 lane by lane.
-function gemm_store_transposed_5x8(out: usize, ldo: usize, tile: usize): void {
+// A full MR × 8 tile (row stride 32 bytes) stored transposed: out row c (c = 0 … 7, stride ldo)
+// gets tile (0 … MR − 1, c) in its MR consecutive floats: two 4 × 4 transposes of rows 0 … 3,
+// and rows 4 (and 5) lane by lane.
+function gemm_store_transposed(out: usize, ldo: usize, tile: usize): void {
   for (let g: usize = 0; g < 2; g++) {
     const t = tile + (g << 4);
     const vr0 = v128.load(t), vr1 = v128.load(t, 32), vr2 = v128.load(t, 64), vr3 = v128.load(t, 96);
@@ -549,6 +583,13 @@ function gemm_store_transposed_5x8(out: usize, ldo: usize, tile: usize): void {
     v128.store32_lane(o2, vr4, 2, 16);
     v128.store(o3, i32x4.shuffle(vhi01, vhi23, 2, 3, 6, 7));
     v128.store32_lane(o3, vr4, 3, 16);
+    if (MR > 5) {
+      const vr5 = v128.load(t, 160);
+      v128.store32_lane(o0, vr5, 0, 20);
+      v128.store32_lane(o1, vr5, 1, 20);
+      v128.store32_lane(o2, vr5, 2, 20);
+      v128.store32_lane(o3, vr5, 3, 20);
+    }
   }
 }
 

@@ -90,6 +90,8 @@ export class Model implements FitHost {
   private threadCount: number;
   private note: string | undefined;
   private build: 'portable' | 'relaxed';
+  /** Why every call is refused, once a worker died in the middle of an optimizer update. */
+  private broken: string | undefined;
 
   /** @internal use createModel or loadModel */
   constructor(kernels: KernelExports, spec: ResolvedSpec, runtime?: ModelRuntime) {
@@ -102,7 +104,9 @@ export class Model implements FitHost {
       kernels = runtime.wrap(kernels, () => {
         const failure = this.pool?.takeFailure();
         if (failure !== undefined) {
-          this.dropThreads(`running on 1 thread: a worker failed (${failure})`);
+          this.dropThreads(`running on 1 thread: a worker failed (${failure.message})`);
+          // a worker that died during the optimizer update left the parameters half-updated
+          if (failure.unsafe) this.broken = `a worker thread failed during an optimizer update, which left the parameters half-updated (${failure.message}); create or load the model again`;
         }
         return failure;
       });
@@ -190,6 +194,7 @@ export class Model implements FitHost {
   /** The network, or an error naming `where` once disposed. @internal */
   network(where: string): Network {
     if (!this.net) throw new Error(`model.${where}: the model was disposed`);
+    if (this.broken) throw new Error(`model.${where}: ${this.broken}`);
     return this.net;
   }
 

@@ -1,6 +1,6 @@
 /**
  * Loading the kernel module. Two release builds exist, from one source: `portable` (SIMD,
- * embedded as base64 in src/runtime/wasm-binary.ts, part of the core) and `relaxed` (the same
+ * embedded raw-deflated as base64 in src/runtime/wasm-binary.ts, part of the core) and `relaxed` (the same
  * with fused multiply-add, f32x4.relaxed_madd; src/runtime/wasm-relaxed.ts, a separate chunk
  * imported only when chosen). Both import their memory, declared shared so that worker threads
  * can run on it; a model without threads gets a copy of the module with that flag cleared
@@ -14,7 +14,7 @@
  * instantiation of an already compiled module starts no background task (scripts/soak.ts runs
  * 20,000 cycles).
  */
-import { wasmBase64 } from './wasm-binary.js';
+import { wasmDeflated } from './wasm-binary.js';
 import type { KernelExports, KernelMemory } from './abi.js';
 
 /**
@@ -31,11 +31,23 @@ export type KernelBuild = 'portable' | 'relaxed';
 export const MAXIMUM_PAGES = 65536;
 
 const sources: Record<KernelBuild, () => Promise<string>> = {
-  portable: () => Promise.resolve(wasmBase64),
-  relaxed: () => import('./wasm-relaxed.js').then((m) => m.wasmBase64),
+  portable: () => Promise.resolve(wasmDeflated),
+  relaxed: () => import('./wasm-relaxed.js').then((m) => m.wasmDeflated),
 };
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 const ready = new Map<string, WebAssembly.Module>();
+
+/**
+ * Inflates an embedded kernel module: base64 (atob), then raw deflate (DecompressionStream, in
+ * Node 18+ and in every browser that has WebAssembly SIMD: Chrome 103+, Firefox 113+, Safari 16.4+).
+ */
+export async function inflateEmbedded(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof DecompressionStream !== 'function') {
+    throw new Error('neuronine: this JavaScript engine lacks DecompressionStream, which unpacks the embedded kernel module; Node 18+, Chrome 103+, Firefox 113+ and Safari 16.4+ have it');
+  }
+  const stream = new Blob([decodeBase64(text)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
 
 /** Decodes base64 (atob is in Node 16+ and every browser). */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -127,10 +139,7 @@ export function kernelModule(build: KernelBuild = 'portable', shared = false): P
     if (build === 'relaxed' && !relaxedSimdAvailable()) {
       return Promise.reject(new Error("neuronine: kernels 'relaxed' need WebAssembly relaxed SIMD, which this engine lacks (Chromium 114+ and Node 22+ have it; Node 20 with --experimental-wasm-relaxed-simd); use kernels: 'auto' or 'portable'"));
     }
-    promise = sources[build]().then((text) => {
-      const bytes = decodeBase64(text);
-      return WebAssembly.compile(shared ? bytes : unshareMemory(bytes));
-    });
+    promise = sources[build]().then(inflateEmbedded).then((bytes) => WebAssembly.compile(shared ? bytes : unshareMemory(bytes)));
     compiled.set(key, promise);
     promise.then((module) => { ready.set(key, module); }, () => { compiled.delete(key); });
   }

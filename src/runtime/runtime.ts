@@ -6,7 +6,7 @@
 import type { KernelExports } from './abi.js';
 import { compiledModule, createMemory, instantiateModule, kernelModule, relaxedSimdAvailable,
   sharedMemoryUnavailable, type KernelBuild } from './module.js';
-import type { WorkerPool } from './threads.js';
+import type { WorkerFailure, WorkerPool } from './threads.js';
 
 /** At most this many threads per model (the board's limit in assembly/parallel.ts). */
 export const MAX_THREADS = 64;
@@ -51,7 +51,7 @@ export interface ModelRuntime {
   /** Starts the workers on the board at `board` (threads > 1 only). */
   startWorkers(board: number): WorkerPool;
   /** The kernels with a worker's failure turned into an Error (threads > 1 only; see threads.ts). */
-  wrap(kernels: KernelExports, failure: () => string | undefined): KernelExports;
+  wrap(kernels: KernelExports, failure: () => WorkerFailure | undefined): KernelExports;
 }
 
 /** The kernel build for a spec's `kernels`. */

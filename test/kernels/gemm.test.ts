@@ -2,12 +2,12 @@
  * gemm_nn, gemm_nt and gemm_tn (assembly/gemm.ts) against the float64 reference in
  * test/reference.ts, on the release and the debug build.
  *
- * The kernels tile out in 5 × 8 blocks (a last panel of ≤ 4 columns 5 × 4), block K by 256 and
- * N by 1024, read b in place instead of packing it when m ≤ 10 (nn, tn), and compute outᵀ when n
- * is small next to m (e.g. 128 × 64 × 10), so every dimension is swept around those edges
- * (1 … 129 around the tiles; 255 … 600 around KC; 1023 … 2100 around NC; m = 10, 11 around the
- * in-place switch) and the transposed cases get their own accumulate / epilogue / bias-gradient
- * checks.
+ * The kernels tile out in MR × 8 blocks, MR = 5 in the portable build and 6 in the relaxed one (a
+ * last panel of ≤ 4 columns MR × 4), block K by 256 and N by 1024, read b in place instead of
+ * packing it when m ≤ 2·MR (nn, tn), and compute outᵀ when n is small next to m (e.g. 128 × 64 ×
+ * 10), so every dimension is swept around those edges (1 … 129 around the tiles of both builds;
+ * 255 … 600 around KC; 1023 … 2100 around NC; m = 10 … 13 around the in-place switch) and the
+ * transposed cases get their own accumulate / epilogue / bias-gradient checks.
  * Every call checks, besides the result:
  *   - guard words on both sides of out, of bias_grad and of the scratch block (exactly
  *     gemm_scratch_bytes long) are untouched;
@@ -29,7 +29,7 @@ import { activate, matmul, maxError, randomArray, transpose, type ActivationName
 
 type Form = 'nn' | 'nt' | 'tn';
 const FORMS: Form[] = ['nn', 'nt', 'tn'];
-const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129];
+const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129];
 const OTHERS = [1, 7, 33];
 
 const GUARD = 16; // floats of sentinel on each side of every output block
@@ -232,7 +232,7 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
   const ws = new Workspace(build);
 
   describe.each(FORMS)('gemm_%s', (form) => {
-    it('matches the reference with m, k and n each swept around the 5 × 8 tile', () => {
+    it('matches the reference with m, k and n each swept around the 5 × 8 and 6 × 8 tiles', () => {
       let seed = 1;
       for (const s of SIZES) {
         for (const o1 of OTHERS) {
@@ -255,9 +255,9 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
       check(ws, randomCall(form, 11, 513, 1031, seed++));
     });
 
-    it('switches between b in place (m ≤ 10) and packed b, with 4- and 8-wide last panels', () => {
+    it('switches between b in place (m ≤ 2·MR) and packed b, with 4- and 8-wide last panels', () => {
       let seed = 1500;
-      for (const m of [10, 11, 12]) {
+      for (const m of [10, 11, 12, 13]) {
         for (const n of [4, 12, 20, 13, 10, 3]) {
           check(ws, randomCall(form, m, 19, n, seed++));
           check(ws, randomCall(form, m, 300, n, seed++, { out0: f32(m * n, seed++) }));

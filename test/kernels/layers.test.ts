@@ -1,14 +1,17 @@
 /**
  * dropout_forward / dropout_backward and the batch-normalization kernels of assembly/layers.ts
- * against float64 references, on the release and the debug build, at sizes around the 4-wide
- * tile (m rows × n columns: columns run as vectors, then a scalar tail); then the driver with
+ * against float64 references, on the release and the debug build, at sizes around the tiles
+ * (m rows × n columns: batch normalization takes columns in blocks of 16, then vectors of 4, then
+ * one by one; dropout takes vectors of 4, then a scalar tail); dropout's masks against their
+ * definition and for independence (keep rate, neighbours, rows, calls, seeds); then the driver with
  * these layers (and L1/L2 penalties) in a network against the float64 reference network, whose
  * gradients are checked against central finite differences (dropout with the kernel's own,
  * fixed, mask); and batch normalization against TF.js layers' BatchNormalization.
  *
  * Tolerances: batch normalization's forward is a few float32 roundings on values of order 1
  * (sums over m rows, a square root): 1e-5 relative to max(|y|, 1); its input gradient sums
- * m products, 2e-5 relative to the largest gradient of the column.
+ * m products, 2e-5 relative to the largest gradient of the column; dβ, a float32 sum of m values of
+ * |dy| ≤ 1, 1e-5 relative to max(|dβ|, 1) (errors reach 2e-6 at m = 65).
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -20,8 +23,9 @@ import {
   randomArray, referenceForward, referenceGradients, referenceLoss, referencePenalty, type ReferenceLayer,
 } from '../reference.js';
 
-const M_SIZES = [1, 2, 3, 5, 8, 17, 64];
-const N_SIZES = [1, 3, 4, 5, 7, 8, 9, 17, 33];
+const M_SIZES = [1, 2, 3, 5, 8, 17, 63, 65];
+// the kernels take columns 16 at a time, then 4, then one: every mix of the three paths
+const N_SIZES = [1, 3, 4, 5, 7, 8, 9, 16, 17, 20, 23, 33, 63, 65];
 
 /** Float64 batch normalization in training mode: y, x̂, mean, biased variance. */
 function bnReference(x: ArrayLike<number>, gamma: ArrayLike<number>, beta: ArrayLike<number>, m: number, n: number, eps: number) {
@@ -111,6 +115,86 @@ describe.each(BUILDS)('dropout kernels (%s build)', (build) => {
   });
 });
 
+
+/** The mask's definition in assembly/layers.ts, in JavaScript: lowbias32((i·φ) ^ key). */
+function lowbias32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+const PHI = 0x9e3779b9;
+function keptByDefinition(len: number, rate: number, seed: number, stream: number): Uint8Array {
+  const key = lowbias32((seed ^ lowbias32((stream + PHI) >>> 0)) >>> 0);
+  const scaled = (1 - Math.fround(rate)) * 2 ** 24; // wasm's f64 nearest: ties to even
+  const threshold = scaled - Math.floor(scaled) === 0.5 ? 2 * Math.round(scaled / 2) : Math.round(scaled);
+  return Uint8Array.from({ length: len }, (_, i) => ((lowbias32((Math.imul(i, PHI) ^ key) >>> 0) >>> 8) < threshold ? 1 : 0));
+}
+
+describe.each(BUILDS)('dropout masks (%s build)', (build) => {
+  const len = 1 << 20;
+  function kept(arena: Arena, px: number, po: number, pm: number, rate: number, seed: number, stream: number): Uint8Array {
+    arena.k.dropout_forward(po, pm, px, len, rate, seed, stream);
+    const mask = arena.f32(pm, len), bits = new Uint8Array(len);
+    for (let i = 0; i < len; i++) bits[i] = mask[i] !== 0 ? 1 : 0;
+    return bits;
+  }
+
+  it('equal their definition, lowbias32((i·φ) ^ key(seed, stream)) against round((1 − rate)·2²⁴)', () => {
+    const arena = new Arena(build);
+    const n = 4099;
+    const px = guarded(arena, n, f32(randomArray(n, 3, 0.5, 1))), po = guarded(arena, n), pm = guarded(arena, n);
+    for (const [rate, seed, stream] of [[0.5, 0, 0], [0.2, 1, 2], [0.9, 0xffffffff, 123456], [0.01, 77, 0xfffffffe]]) {
+      arena.k.dropout_forward(po, pm, px, n, rate, seed, stream);
+      const got = Uint8Array.from(arena.f32(pm, n), (v) => (v !== 0 ? 1 : 0));
+      expect(Array.from(got), `rate ${rate} seed ${seed} stream ${stream}`).toEqual(Array.from(keptByDefinition(n, rate, seed, stream)));
+    }
+  });
+
+  // the statistics need one build: the definition test above pins every build to the same bits
+  it.runIf(build === BUILDS[0])('keep 1 − rate of 2²⁰ elements and show no dependence between neighbours, rows, calls or seeds', () => {
+    const arena = new Arena(build);
+    const px = guarded(arena, len, new Float32Array(len).fill(1)), po = guarded(arena, len), pm = guarded(arena, len);
+    const problems: string[] = [];
+    // |observed − expected| within 5 standard deviations of a binomial count
+    const within = (label: string, count: number, trials: number, p: number) => {
+      const sd = Math.sqrt(trials * p * (1 - p));
+      if (Math.abs(count - trials * p) > 5 * sd) problems.push(`${label}: ${count} of ${trials}, expected ${(trials * p).toFixed(0)} ± ${sd.toFixed(0)}`);
+    };
+    for (const rate of [0.1, 0.5, 0.8]) {
+      const q = 1 - rate;
+      for (const [seed, stream] of [[1, 0], [20260101, 4321]]) {
+        const a = kept(arena, px, po, pm, rate, seed, stream);
+        const nextCall = kept(arena, px, po, pm, rate, seed, stream + 1);
+        const nextSeed = kept(arena, px, po, pm, rate, seed + 1, stream);
+        const label = `rate ${rate} seed ${seed} stream ${stream}`;
+        within(`${label} kept`, a.reduce((s, v) => s + v, 0), len, q);
+        // both of a pair kept: q² if independent
+        for (const lag of [1, 2, 3, 4, 17, 64, 256, 1000]) {
+          let both = 0;
+          for (let i = 0; i + lag < len; i++) both += a[i] & a[i + lag];
+          within(`${label} elements i and i + ${lag} both kept`, both, len - lag, q * q);
+        }
+        for (const [name, b] of [['the next call', nextCall], ['the next seed', nextSeed]] as const) {
+          let both = 0;
+          for (let i = 0; i < len; i++) both += a[i] & b[i];
+          within(`${label} element i here and in ${name} both kept`, both, len, q * q);
+        }
+      }
+    }
+    // rate 0.5: the 16 patterns of four consecutive keep bits are equally likely (χ², 15 degrees
+    // of freedom; 60 is far beyond its 1e-6 quantile of 49.6 … ≈ 50)
+    const bits = kept(arena, px, po, pm, 0.5, 9, 9);
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i + 4 <= len; i += 4) counts[bits[i] | (bits[i + 1] << 1) | (bits[i + 2] << 2) | (bits[i + 3] << 3)]++;
+    const expected = len / 4 / 16;
+    const chi2 = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+    if (!(chi2 < 60)) problems.push(`4-bit patterns: χ² ${chi2.toFixed(1)} (${counts.join(' ')})`);
+    expect(problems).toEqual([]);
+  });
+});
+
 describe.each(BUILDS)('batch normalization kernels (%s build)', (build) => {
   it('forward (training) matches the float64 definition for every m × n around the tile', () => {
     const arena = new Arena(build);
@@ -170,9 +254,45 @@ describe.each(BUILDS)('batch normalization kernels (%s build)', (build) => {
         for (let j = 0; j < n; j++) terms = Math.max(terms, layer.weight[j] / Math.sqrt(variance[j] + eps));
         const scale = Math.max(...Array.from(dx, Math.abs), terms * Math.max(...Array.from(dy, Math.abs)));
         problems.push(...close(`${label} dγ`, arena.f32(pdg, n), dgamma, 2e-5, 1));
-        problems.push(...close(`${label} dβ`, arena.f32(pdb, n), dbeta, 1e-6, 1));
+        problems.push(...close(`${label} dβ`, arena.f32(pdb, n), dbeta, 1e-5, 1)); // m float32 adds of |dy| ≤ 1
         problems.push(...close(`${label} dx`, arena.f32(pdx, m * n), dx, 2e-5, scale));
         problems.push(...guardDamage(arena, pdx, m * n, `${label} dx`), ...guardDamage(arena, pdg, n, `${label} dγ`));
+      }
+    }
+    expect(problems.slice(0, 8)).toEqual([]);
+  });
+
+  it('a column gets the same bits whatever path it takes (blocks of 16, vectors, scalar tail), in place too', () => {
+    const arena = new Arena(build);
+    const problems: string[] = [];
+    for (const [m, n] of [[5, 23], [17, 65], [64, 36]]) {
+      const x = f32(randomArray(m * n, m + n, -3, 5)), dy = f32(randomArray(m * n, m * n, -1, 1));
+      const gamma = f32(randomArray(n, 7, 0.5, 2)), beta = f32(randomArray(n, 8, -1, 1));
+      const run = (cols: number, xs: Float32Array, dys: Float32Array, g: Float32Array, b: Float32Array, inPlace: boolean) => {
+        const px = arena.put(xs), pxh = arena.alloc(m * cols), pmean = arena.alloc(cols), pvar = arena.alloc(cols), pinv = arena.alloc(cols);
+        const py = inPlace ? px : arena.alloc(m * cols), pg = arena.put(g), pb = arena.put(b);
+        arena.k.batchnorm_forward(py, pxh, pmean, pvar, pinv, px, pg, pb, m, cols, 1e-3);
+        const pdy = arena.put(dys), pdx = inPlace ? pdy : arena.alloc(m * cols), pdg = arena.alloc(cols), pdb = arena.alloc(cols);
+        arena.k.batchnorm_backward(pdx, pdg, pdb, pdy, pxh, pg, pinv, m, cols);
+        const get = (at: number, len: number) => arena.f32(at, len).slice();
+        return { y: get(py, m * cols), xhat: get(pxh, m * cols), mean: get(pmean, cols), variance: get(pvar, cols), invStd: get(pinv, cols),
+          dx: get(pdx, m * cols), dgamma: get(pdg, cols), dbeta: get(pdb, cols) };
+      };
+      const wide = run(n, x, dy, gamma, beta, false);
+      const inPlace = run(n, x, dy, gamma, beta, true);
+      for (const key of Object.keys(wide) as (keyof typeof wide)[]) {
+        if (!wide[key].every((v, i) => Object.is(v, inPlace[key][i]))) problems.push(`m ${m} n ${n} ${key}: in place differs`);
+      }
+      for (let j = 0; j < n; j++) {
+        const column = (a: Float32Array) => Float32Array.from({ length: m }, (_, r) => a[r * n + j]);
+        const alone = run(1, column(x), column(dy), gamma.subarray(j, j + 1), beta.subarray(j, j + 1), false);
+        for (const key of ['y', 'xhat', 'dx'] as const) {
+          const w = column(wide[key]);
+          if (!w.every((v, r) => Object.is(v, alone[key][r]))) problems.push(`m ${m} n ${n} column ${j} ${key}: ${w[0]} vs ${alone[key][0]} alone`);
+        }
+        for (const key of ['mean', 'variance', 'invStd', 'dgamma', 'dbeta'] as const) {
+          if (!Object.is(wide[key][j], alone[key][0])) problems.push(`m ${m} n ${n} column ${j} ${key}: ${wide[key][j]} vs ${alone[key][0]} alone`);
+        }
       }
     }
     expect(problems.slice(0, 8)).toEqual([]);

@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { createModel, type Model } from '../../src/index.js';
 import { cores } from '../../src/runtime/runtime.js';
 import { runScript } from '../helpers/scripts.js';
+import { BOARD } from '../../src/runtime/abi.js';
 
 type Spec = Parameters<typeof createModel>[0];
 interface Internals {
-  pool?: { helped: number; running: number; stopped: boolean; failure?: string };
+  pool?: { helped: number; running: number; stopped: boolean; failure?: string; kill(id: number, ms?: number): void };
   net: { board: number; ws: { i32: Int32Array } };
 }
 const internals = (model: Model) => model as unknown as Internals;
@@ -64,6 +65,46 @@ describe('threads', () => {
     }
   });
 
+  // every optimizer's update, and both clippings (the gradient summary's Σg² and max |g|), split
+  // across threads: parameters large enough (> 8,192 floats) for the update and the summary to be split
+  it.each([
+    ['adagrad', { type: 'adagrad' }], ['adamax', { type: 'adamax' }], ['nadam', { type: 'nadam' }],
+    ['adamw', { type: 'adamw', weightDecay: 0.01 }], ['centered rmsprop with momentum', { type: 'rmsprop', centered: true, momentum: 0.5 }],
+    ['momentum, clipNorm 0.5', { type: 'momentum', clipNorm: 0.5 }], ['sgd, clipValue 0.001', { type: 'sgd', clipValue: 0.001 }],
+  ] as const)('updates with %s to the same bits on 1, 2 and 3 threads', async (_name, optimizer) => {
+    const spec: Spec = { inputs: 70, layers: [{ units: 150, activation: 'relu' }, { units: 9, activation: 'softmax' }], optimizer: optimizer as Spec['optimizer'], seed: 5, kernels: 'portable' };
+    const { x, y } = data(160, 70, 9, 4);
+    const weights: ReturnType<Model['getWeights']>[] = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await createModel({ ...spec, threads });
+      if (threads > 1) await warmedUp(model, x);
+      await model.fit(x, y, { epochs: 2, batchSize: 40 });
+      weights.push(model.getWeights());
+      model.dispose();
+    }
+    for (const other of weights.slice(1)) {
+      other.forEach((layer, i) => {
+        expect(bits(layer.weight, weights[0][i].weight), `layer ${i} weights`).toBe(true);
+        expect(bits(layer.bias, weights[0][i].bias), `layer ${i} biases`).toBe(true);
+      });
+    }
+  });
+
+  it('finds a non-finite input value anywhere in a large input on threads (the check is split into ranges)', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, seed: 1, threads: 3 });
+    const { x } = data(300, 784, 10, 1);
+    await warmedUp(model, x);
+    for (const at of [0, 123 * 784 + 5, 300 * 784 - 1]) {
+      const bad = { ...x, data: x.data.slice() };
+      bad.data[at] = at % 2 ? Number.POSITIVE_INFINITY : Number.NaN;
+      expect(() => model.predict(bad)).toThrow(RangeError);
+      expect(() => model.predict(bad)).toThrow(new RegExp(`row \\d+ \\(index ${Math.floor(at / 784)}\\), column \\d+ \\(index ${at % 784}\\)`));
+    }
+    expect(model.predict(x).rows).toBe(300);
+    expect(internals(model).pool!.helped).toBeGreaterThan(0);
+    model.dispose();
+  });
+
   it("'auto' gives a small network one thread and a large one the cores", async () => {
     const small = await createModel({ inputs: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }] });
     expect(small.threads).toBe(1);
@@ -102,7 +143,7 @@ describe('threads', () => {
     const before = model.getWeights();
     // what a worker's trap does (src/runtime/threads.ts): mark the board failed
     const { board, ws } = internals(model).net;
-    Atomics.store(ws.i32, (board >>> 2) + 34, 1);
+    Atomics.store(ws.i32, (board >>> 2) + BOARD.failed, 1);
     internals(model).pool!.failure = 'RuntimeError: unreachable (simulated)';
     await expect(model.fit(x, y, { epochs: 1, batchSize: 64 })).rejects.toThrow(/a worker thread failed.*simulated/);
     expect(model.getWeights()).toEqual(before);
@@ -112,12 +153,70 @@ describe('threads', () => {
     expect(Number.isFinite(history.loss[0])).toBe(true);
   });
 
+  it('turns a worker killed while the calling thread is inside predict() into an Error, not a hang, and goes on with one thread', async () => {
+    const spec: Spec = { inputs: 784, layers: [{ units: 512, activation: 'relu' }, { units: 10, activation: 'softmax' }], seed: 6, kernels: 'portable' };
+    const model = await createModel({ ...spec, threads: 2 });
+    const { x } = data(2000, 784, 10, 5);
+    await warmedUp(model, x);
+    const pool = internals(model).pool!;
+    expect(pool.running).toBe(1);
+    // the supervisor stops the worker 30 ms from now: the calling thread is then spinning in wasm
+    pool.kill(1, 30);
+    const until = Date.now() + 20_000;
+    let error: unknown;
+    while (!error && Date.now() < until) {
+      try {
+        model.predict(x);
+      } catch (caught) {
+        error = caught;
+      }
+    }
+    expect(error, 'predict() never noticed the dead worker').toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/neuronine: a worker thread failed, so the running step or prediction was abandoned .*worker thread 1 exited \(code 1\)/);
+    expect(model.threads).toBe(1);
+    expect(model.threadsNote).toMatch(/running on 1 thread: a worker failed \(worker thread 1 exited/);
+    expect(pool.stopped).toBe(true);
+    // one thread from now on, the same bits as a one-thread model
+    const one = await createModel({ ...spec, threads: 1 });
+    expect(bits(model.predict(x).data, one.predict(x).data)).toBe(true);
+    const history = await model.fit(x, data(2000, 784, 10, 5).y, { epochs: 1, batchSize: 100 });
+    expect(Number.isFinite(history.loss[0])).toBe(true);
+  });
+
+  it('turns a worker killed during fit() into an Error; the model either goes on with one thread or, when the update was cut, refuses calls', async () => {
+    // an update-heavy net (batch 1 on a wide layer, adam): the kill lands in the update about half the time
+    const model = await createModel({ inputs: 512, layers: [{ units: 256, activation: 'relu' }, { units: 4, activation: 'softmax' }], optimizer: 'adam', seed: 2, threads: 2, kernels: 'portable' });
+    const { x, y } = data(400, 512, 4, 1);
+    await warmedUp(model, x);
+    internals(model).pool!.kill(1, 40);
+    const error = await model.fit(x, y, { epochs: 200, batchSize: 1 }).then(() => undefined, (caught: unknown) => caught);
+    expect(error, 'fit() ran 200 epochs without noticing the dead worker').toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    expect(message).toMatch(/a worker thread failed.*worker thread 1 exited/);
+    expect(model.threads).toBe(1);
+    if (/half-updated/.test(message)) {
+      expect(() => model.getWeights()).toThrow(/model\.weights: a worker thread failed during an optimizer update, which left the parameters half-updated/);
+      await expect(model.fit(x, y)).rejects.toThrow(/model\.fit: a worker thread failed during an optimizer update/);
+    } else {
+      expect(message).toMatch(/its update was not applied; the model goes on with one thread/);
+      const history = await model.fit(x, y, { epochs: 1, batchSize: 50 });
+      expect(Number.isFinite(history.loss[0])).toBe(true);
+    }
+  });
+
   it('lets a process with an undisposed threaded model exit, and stops the workers of a collected one', () => {
     const { status, signal, output } = runScript(['--expose-gc', 'test/threads/fixtures/exit.ts', '--gc'], 60_000);
     expect(signal, `the process did not exit by itself:\n${output}`).toBeNull();
     expect(status, output).toBe(0);
     expect(output).toMatch(/trained on 2 threads/);
     expect(output).toMatch(/collected model's workers stopped: true/);
+  });
+
+  it('lets a process whose model lost a worker exit by itself', () => {
+    const { status, signal, output } = runScript(['test/threads/fixtures/exit.ts', '--kill'], 60_000);
+    expect(signal, `the process did not exit by itself:\n${output}`).toBeNull();
+    expect(status, output).toBe(0);
+    expect(output).toMatch(/fit after the kill: Error: neuronine: a worker thread failed/);
   });
 
   it('runs create/fit/dispose cycles with threads', () => {
