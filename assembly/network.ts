@@ -16,14 +16,13 @@
 // Every dispatch on a code traps on a code it does not know.
 
 import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_forward, par_activation_backward,
-  par_softmax_forward, par_softmax_backward } from './parallel';
+  par_softmax_forward, par_softmax_backward, par_optimizer_update, par_gradient_summary, par_gather_rows } from './parallel';
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
   weight_penalty, LOSS_MSE, LOSS_CROSS_ENTROPY, LOSS_BINARY_CROSS_ENTROPY, LOSS_MAE, LOSS_HUBER } from './loss';
-import { sgd_update, momentum_update, adam_update, rmsprop_update, adagrad_update, adamax_update,
-  nadam_update } from './optimizer';
+import { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAMAX, OPT_NADAM, OPT_ADAMW } from './optimizer';
 import { dropout_forward, dropout_backward, batchnorm_forward, batchnorm_inference, batchnorm_backward,
   batchnorm_update_moving } from './layers';
-import { count_correct, gradient_summary, METRIC_NONE } from './reduce';
+import { count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX } from './simd';
 
 const H_LAYERS = 0;      // number of layers
@@ -62,7 +61,7 @@ const H_STREAM = 34;     // u32 dropout calls made so far (each draws a fresh ma
 const H_GRAD_SCALE = 35; // f32 the global-norm factor of the last step (1 when not clipped)
 const H_DECAY_POW = 36;  // f64 (words 36–37) nadam: 0.96^(0.004·t)
 const H_U_PRODUCT = 38;  // f64 (words 38–39) nadam: Π u_s over the steps taken
-const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and Σ g² (gradient_summary)
+const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and Σ g² (Σ g² only with clipNorm, else 0)
 const H_SAMPLE_WEIGHT = 44; // per-row training weights (rows) f32, or 0 when every row weighs 1
 const H_BATCH_WEIGHT = 45;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
 const H_TRAIN_OUT = 46;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
@@ -99,15 +98,7 @@ export const LAYER_DENSE: i32 = 0;
 export const LAYER_DROPOUT: i32 = 1;
 export const LAYER_BATCH_NORMALIZATION: i32 = 2;
 
-// Optimizer codes: the `code` column of the table in src/model/optimizers.ts.
-export const OPT_SGD: i32 = 0;
-export const OPT_MOMENTUM: i32 = 1;
-export const OPT_ADAM: i32 = 2;
-export const OPT_RMSPROP: i32 = 3;
-export const OPT_ADAGRAD: i32 = 4;
-export const OPT_ADAMAX: i32 = 5;
-export const OPT_NADAM: i32 = 6;
-export const OPT_ADAMW: i32 = 7;
+// Optimizer codes: OPT_* of optimizer.ts (the `code` column of src/model/optimizers.ts).
 
 const REACH_LINEAR = 0;  // a weight moves by at most lr·|g|·factor
 const REACH_SQUARED = 1; // the state holds g² (or its running max): refuse when g² passes the limit
@@ -356,22 +347,16 @@ export function network_update(plan: usize): void {
   // βᵗ as running products (f64); the TS side sets them to 1 when the optimizer state starts
   const pow1 = real64(plan, H_BETA1_POW) * <f64>beta1;
   const pow2 = real64(plan, H_BETA2_POW) * <f64>beta2;
-  if (kind == OPT_SGD) {
-    sgd_update(params, grads, count, lr, decay, scale, clip);
-  } else if (kind == OPT_MOMENTUM) {
-    momentum_update(params, grads, s1, count, lr, beta1, word(plan, H_NESTEROV), decay, scale, clip);
-  } else if (kind == OPT_ADAM || kind == OPT_ADAMW) {
+  // the step's factors (see optimizer_update); the update itself is split across the threads
+  let c1: f32 = 0, c2: f32 = 0, c3: f32 = 0;
+  if (kind == OPT_ADAM || kind == OPT_ADAMW) {
     setReal64(plan, H_BETA1_POW, pow1);
     setReal64(plan, H_BETA2_POW, pow2);
-    adam_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon,
-      <f32>(1.0 / (1.0 - pow1)), <f32>(1.0 / (1.0 - pow2)), decay, scale, clip);
-  } else if (kind == OPT_RMSPROP) {
-    rmsprop_update(params, grads, s1, s2, s3, count, lr, beta1, real(plan, H_MOMENTUM), epsilon, scale, clip);
-  } else if (kind == OPT_ADAGRAD) {
-    adagrad_update(params, grads, s1, count, lr, epsilon, scale, clip);
+    c1 = <f32>(1.0 / (1.0 - pow1));
+    c2 = <f32>(1.0 / (1.0 - pow2));
   } else if (kind == OPT_ADAMAX) {
     setReal64(plan, H_BETA1_POW, pow1);
-    adamax_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon, <f32>(1.0 / (1.0 - pow1)), scale, clip);
+    c1 = <f32>(1.0 / (1.0 - pow1));
   } else if (kind == OPT_NADAM) {
     // Keras 3: u_t = β1(1 − ½·0.96^(0.004t)), u_{t+1} likewise, Π u over the steps so far
     const decayPow = real64(plan, H_DECAY_POW) * NADAM_DECAY_STEP;
@@ -382,11 +367,14 @@ export function network_update(plan: usize): void {
     setReal64(plan, H_DECAY_POW, decayPow);
     setReal64(plan, H_U_PRODUCT, product);
     setReal64(plan, H_BETA2_POW, pow2);
-    nadam_update(params, grads, s1, s2, count, lr, beta1, beta2, epsilon, <f32>(ut1 / (1.0 - product1)),
-      <f32>((1.0 - ut) / (1.0 - product)), <f32>(1.0 / (1.0 - pow2)), scale, clip);
-  } else {
+    c1 = <f32>(ut1 / (1.0 - product1));
+    c2 = <f32>((1.0 - ut) / (1.0 - product));
+    c3 = <f32>(1.0 / (1.0 - pow2));
+  } else if (kind != OPT_SGD && kind != OPT_MOMENTUM && kind != OPT_RMSPROP && kind != OPT_ADAGRAD) {
     unreachable();
   }
+  par_optimizer_update(kind, params, grads, s1, s2, s3, count, lr, beta1, beta2, epsilon, decay,
+    word(plan, H_NESTEROV), real(plan, H_MOMENTUM), c1, c2, c3, scale, clip);
 }
 
 // After an accepted step: every batch-normalization layer's moving statistics take in the
@@ -419,11 +407,11 @@ export function network_train_step(plan: usize, m: i32): f64 {
     status = STEP_LOSS_NOT_FINITE;
   } else {
     const summary = plan + (<usize>H_SUMMARY << 2);
-    gradient_summary(summary, ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT));
+    // Keras's global_clipnorm: g·c/max(‖g‖, c); ‖g‖ is summed only when it is on
+    const clipNorm = <f64>real(plan, H_CLIP_NORM);
+    par_gradient_summary(summary, ptr(plan, H_GRADS), word(plan, H_PARAM_COUNT), clipNorm > 0 ? 1 : 0);
     const gmax = load<f64>(summary);
     const norm = Math.sqrt(load<f64>(summary, 8));
-    // Keras's global_clipnorm: g·c/max(‖g‖, c)
-    const clipNorm = <f64>real(plan, H_CLIP_NORM);
     const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
     store<f32>(plan + (<usize>H_GRAD_SCALE << 2), <f32>scale);
     // the largest gradient the optimizer will read, and how far it can move a weight
@@ -455,7 +443,6 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
   const inputs = word(plan, H_INPUTS);
   const last = layer(plan, word(plan, H_LAYERS) - 1);
   const outputs = word(last, L_OUT);
-  const xBytes = <usize>inputs << 2;
   const yBytes = <usize>outputs << 2;
   const input = ptr(plan, H_INPUT);
   const target = ptr(plan, H_TARGET);
@@ -468,9 +455,10 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
     const b = first + c;
     const start = b * batch;
     const m = min<i32>(batch, rows - start);
+    const picked = order + (<usize>start << 2);
+    par_gather_rows(input, x, picked, m, inputs);
     for (let r = 0; r < m; r++) {
-      const row = <usize>load<i32>(order + (<usize>(start + r) << 2));
-      memory.copy(input + <usize>r * xBytes, x + row * xBytes, xBytes);
+      const row = <usize>load<i32>(picked + (<usize>r << 2));
       memory.copy(target + <usize>r * yBytes, y + row * yBytes, yBytes);
       if (sampleWeight) store<f32>(batchWeight + (<usize>r << 2), load<f32>(sampleWeight + (row << 2)));
     }

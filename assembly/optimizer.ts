@@ -19,6 +19,34 @@
 
 import { clip_f32x4, clip_f32 } from './simd';
 
+// Optimizer codes: the `code` column of the table in src/model/optimizers.ts.
+export const OPT_SGD: i32 = 0;
+export const OPT_MOMENTUM: i32 = 1;
+export const OPT_ADAM: i32 = 2;
+export const OPT_RMSPROP: i32 = 3;
+export const OPT_ADAGRAD: i32 = 4;
+export const OPT_ADAMAX: i32 = 5;
+export const OPT_NADAM: i32 = 6;
+export const OPT_ADAMW: i32 = 7;
+
+// The update of optimizer `kind` over `len` floats (every pointer already at the same element;
+// a state pointer the optimizer does not use is 0). `beta1` is momentum's μ and rmsprop's ρ;
+// c1, c2, c3 are the step's factors computed by network_update: adam and adamax c1 = 1/(1 − β1ᵗ),
+// adam c2 = 1/(1 − β2ᵗ); nadam a, b, 1/(1 − β2ᵗ). Each element is updated alone, so any split
+// of the block into ranges (at multiples of 4: no element takes a scalar tail) gives the same bits.
+export function optimizer_update(kind: i32, param: usize, grad: usize, s1: usize, s2: usize, s3: usize, len: i32,
+  lr: f32, beta1: f32, beta2: f32, epsilon: f32, decay: f32, nesterov: i32, momentum: f32, c1: f32, c2: f32, c3: f32,
+  scale: f32, clip: f32): void {
+  if (kind == OPT_SGD) sgd_update(param, grad, len, lr, decay, scale, clip);
+  else if (kind == OPT_MOMENTUM) momentum_update(param, grad, s1, len, lr, beta1, nesterov, decay, scale, clip);
+  else if (kind == OPT_ADAM || kind == OPT_ADAMW) adam_update(param, grad, s1, s2, len, lr, beta1, beta2, epsilon, c1, c2, decay, scale, clip);
+  else if (kind == OPT_RMSPROP) rmsprop_update(param, grad, s1, s2, s3, len, lr, beta1, momentum, epsilon, scale, clip);
+  else if (kind == OPT_ADAGRAD) adagrad_update(param, grad, s1, len, lr, epsilon, scale, clip);
+  else if (kind == OPT_ADAMAX) adamax_update(param, grad, s1, s2, len, lr, beta1, beta2, epsilon, c1, scale, clip);
+  else if (kind == OPT_NADAM) nadam_update(param, grad, s1, s2, len, lr, beta1, beta2, epsilon, c1, c2, c3, scale, clip);
+  else unreachable();
+}
+
 export function sgd_update(param: usize, grad: usize, len: i32, lr: f32, weight_decay: f32, scale: f32, clip: f32): void {
   const vlr = f32x4.splat(lr);
   const vwd = f32x4.splat(weight_decay);

@@ -31,7 +31,8 @@
 
 import { gemm_block, GEMM_TN } from './gemm';
 import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
-import { column_sums, column_sums_strided } from './reduce';
+import { column_sums, column_sums_strided, gradient_summary, all_finite, max_abs } from './reduce';
+import { optimizer_update } from './optimizer';
 
 const W_CLAIM = 0;
 const W_DONE = 16;
@@ -45,8 +46,10 @@ const W_STRIDE = 37;
 const W_ABANDONED = 38;
 const W_JOB = 48;
 export const MAX_THREADS: i32 = 64;
-const W_SLOTS = W_JOB + 32;
-const W_MESSAGE = W_SLOTS + MAX_THREADS;
+const W_SLOTS = W_JOB + 32;   // the job takes up to 32 words
+const W_PARTIALS = W_SLOTS + MAX_THREADS;   // JOB_SUMMARY: per block max |g| and Σg² (f64 each)
+const SUMMARY_BLOCKS = 128;
+const W_MESSAGE = W_PARTIALS + SUMMARY_BLOCKS * 4;
 const MESSAGE_WORDS = 64;
 const MAX_TASKS = 128;
 // Bytes of the board (src/runtime/abi.ts and src/runtime/threads.ts repeat the layout).
@@ -67,6 +70,10 @@ const JOB_ACTIVATION_BACKWARD = 3;
 const JOB_SOFTMAX_FORWARD = 4;
 const JOB_SOFTMAX_BACKWARD = 5;
 const JOB_ACTIVATION_FORWARD = 7;
+const JOB_UPDATE = 8;          // src/runtime/abi.ts: its abandonment leaves the parameters half-updated
+const JOB_SUMMARY = 9;
+const JOB_GATHER = 10;
+const JOB_FINITE = 11;
 
 // Job words (offsets from W_JOB).
 const J_KIND = 0;
@@ -84,6 +91,25 @@ const J_ALPHA = 11;      // f32
 const J_ACCUMULATE = 12;
 const J_SPLIT_ROWS = 13; // GEMM: 1 = tasks take rows of out, 0 = columns
 const J_CHUNK = 14;      // rows, columns or elements per task
+// JOB_UPDATE: the optimizer_update arguments (J_OUT param, J_A grad, J_B s1, J_N len, J_ACTIVATION kind)
+const J_S2 = 15;
+const J_S3 = 16;
+const J_LR = 17;         // f32 from here to J_CLIP
+const J_BETA1 = 18;
+const J_BETA2 = 19;
+const J_EPSILON = 20;
+const J_DECAY = 21;
+const J_MOMENTUM = 22;
+const J_C1 = 23;
+const J_C2 = 24;
+const J_C3 = 25;
+const J_SCALE = 26;
+const J_CLIP = 27;
+const J_NESTEROV = 28;
+// JOB_SUMMARY: J_A grad, J_N len, J_CHUNK blocks per task, J_K floats per block, J_ACCUMULATE 1 for Σg²;
+// partials on the board
+// JOB_FINITE: J_A inp, J_N len; task t's answer in partial word t
+// JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
 
 // A GEMM below this many multiply-adds, or an element-wise job below PAR_MIN_ELEMENTS, runs on
 // the calling thread alone: a hand-off costs about a microsecond.
@@ -172,6 +198,34 @@ function run_task(b: usize, task: i32, id: i32): void {
     const rows = min<i32>(chunk, m - lo);
     if (kind == JOB_SOFTMAX_FORWARD) softmax_forward(addr(j, J_OUT) + off, addr(j, J_A) + off, rows, n);
     else softmax_backward(addr(j, J_OUT) + off, addr(j, J_A) + off, addr(j, J_B) + off, rows, n);
+  } else if (kind == JOB_UPDATE) {
+    const len = load<i32>(at(j, J_N));
+    const off = <usize>lo << 2;
+    const s1 = addr(j, J_B), s2 = addr(j, J_S2), s3 = addr(j, J_S3);
+    optimizer_update(load<i32>(at(j, J_ACTIVATION)), addr(j, J_OUT) + off, addr(j, J_A) + off,
+      s1 ? s1 + off : 0, s2 ? s2 + off : 0, s3 ? s3 + off : 0, min<i32>(chunk, len - lo),
+      load<f32>(at(j, J_LR)), load<f32>(at(j, J_BETA1)), load<f32>(at(j, J_BETA2)), load<f32>(at(j, J_EPSILON)),
+      load<f32>(at(j, J_DECAY)), load<i32>(at(j, J_NESTEROV)), load<f32>(at(j, J_MOMENTUM)), load<f32>(at(j, J_C1)),
+      load<f32>(at(j, J_C2)), load<f32>(at(j, J_C3)), load<f32>(at(j, J_SCALE)), load<f32>(at(j, J_CLIP)));
+  } else if (kind == JOB_SUMMARY) {
+    // blocks lo … of the gradient, each summarised alone into its partial
+    const len = load<i32>(at(j, J_N)), block = load<i32>(at(j, J_K));
+    const blocks = (len + block - 1) / block;
+    const squares = load<i32>(at(j, J_ACCUMULATE));
+    for (let blk = lo; blk < min<i32>(blocks, lo + chunk); blk++) {
+      const first = blk * block;
+      summary_of(at(b, W_PARTIALS + blk * 4), addr(j, J_A) + (<usize>first << 2), min<i32>(block, len - first), squares);
+    }
+  } else if (kind == JOB_FINITE) {
+    const len = load<i32>(at(j, J_N));
+    store<i32>(at(b, W_PARTIALS + task), all_finite(addr(j, J_A) + (<usize>lo << 2), min<i32>(chunk, len - lo)));
+  } else if (kind == JOB_GATHER) {
+    // rows lo … of dst = the src rows the indices name
+    const rows = load<i32>(at(j, J_M)), rowBytes = <usize>load<i32>(at(j, J_N)) << 2;
+    const dst = addr(j, J_OUT), src = addr(j, J_A), picked = addr(j, J_B);
+    for (let r = lo; r < min<i32>(rows, lo + chunk); r++) {
+      memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
+    }
   } else {
     unreachable();
   }
@@ -403,4 +457,113 @@ export function par_softmax_forward(out: usize, inp: usize, m: i32, n: i32): voi
 export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i32, n: i32): void {
   if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_backward(dinp, dout, out, m, n);
   else softmax_job(JOB_SOFTMAX_BACKWARD, dinp, dout, out, m, n);
+}
+
+// optimizer_update, split into ranges of whole vectors (16 floats: the block is a multiple of 4
+// long, so every element takes the vector path whatever the split).
+export function par_optimizer_update(kind: i32, param: usize, grad: usize, s1: usize, s2: usize, s3: usize, len: i32,
+  lr: f32, beta1: f32, beta2: f32, epsilon: f32, decay: f32, nesterov: i32, momentum: f32, c1: f32, c2: f32, c3: f32,
+  scale: f32, clip: f32): void {
+  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+    optimizer_update(kind, param, grad, s1, s2, s3, len, lr, beta1, beta2, epsilon, decay, nesterov, momentum, c1, c2, c3, scale, clip);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<i32>(at(j, J_ACTIVATION), kind);
+  store<u32>(at(j, J_OUT), <u32>param);
+  store<u32>(at(j, J_A), <u32>grad);
+  store<u32>(at(j, J_B), <u32>s1);
+  store<u32>(at(j, J_S2), <u32>s2);
+  store<u32>(at(j, J_S3), <u32>s3);
+  store<i32>(at(j, J_N), len);
+  store<f32>(at(j, J_LR), lr);
+  store<f32>(at(j, J_BETA1), beta1);
+  store<f32>(at(j, J_BETA2), beta2);
+  store<f32>(at(j, J_EPSILON), epsilon);
+  store<f32>(at(j, J_DECAY), decay);
+  store<i32>(at(j, J_NESTEROV), nesterov);
+  store<f32>(at(j, J_MOMENTUM), momentum);
+  store<f32>(at(j, J_C1), c1);
+  store<f32>(at(j, J_C2), c2);
+  store<f32>(at(j, J_C3), c3);
+  store<f32>(at(j, J_SCALE), scale);
+  store<f32>(at(j, J_CLIP), clip);
+  range_job(JOB_UPDATE, len, 16, PAR_MIN_ELEMENTS / 2);
+}
+
+// Floats per block of the gradient summary: at least 8,192, and at most SUMMARY_BLOCKS blocks;
+// it depends on the length alone, so the sum below has the same order on any thread count.
+// @ts-ignore: decorator
+@inline function summary_block(len: i32): i32 {
+  return max<i32>(PAR_MIN_ELEMENTS, ((len + SUMMARY_BLOCKS - 1) / SUMMARY_BLOCKS + 15) & ~15);
+}
+
+// One block's (max |g|, Σ g²) into out (f64 each); Σ g² only when `squares` (else 0: max_abs
+// alone reads the block at memory speed, and the sum is needed only for global-norm clipping).
+// @ts-ignore: decorator
+@inline function summary_of(out: usize, grad: usize, len: i32, squares: i32): void {
+  if (squares) {
+    gradient_summary(out, grad, len);
+  } else {
+    store<f64>(out, <f64>max_abs(grad, len));
+    store<f64>(out, 0, 8);
+  }
+}
+
+// gradient_summary by blocks: out = (max |g|, Σ g²) (f64 each) over grad (len), Σ g² summed block by
+// block in order (each block's sum by gradient_summary), max |g| the largest block's (exact; NaN
+// when any g is NaN). Without `squares`, Σ g² is 0 and only max |g| is computed.
+export function par_gradient_summary(out: usize, grad: usize, len: i32, squares: i32): void {
+  const block = summary_block(len);
+  const blocks = (len + block - 1) / block;
+  let most: f64 = 0, sum: f64 = 0;
+  if (!board || threads() == 1 || blocks == 1) {
+    for (let blk = 0; blk < blocks; blk++) {
+      const first = blk * block;
+      summary_of(out, grad + (<usize>first << 2), min<i32>(block, len - first), squares);
+      most = max<f64>(most, load<f64>(out));
+      sum += load<f64>(out, 8);
+    }
+  } else {
+    const j = at(board, W_JOB);
+    store<u32>(at(j, J_A), <u32>grad);
+    store<i32>(at(j, J_N), len);
+    store<i32>(at(j, J_K), block);
+    store<i32>(at(j, J_ACCUMULATE), squares);
+    range_job(JOB_SUMMARY, blocks, 1, 1);
+    for (let blk = 0; blk < blocks; blk++) {
+      most = max<f64>(most, load<f64>(at(board, W_PARTIALS + blk * 4)));
+      sum += load<f64>(at(board, W_PARTIALS + blk * 4), 8);
+    }
+  }
+  store<f64>(out, most);
+  store<f64>(out, sum, 8);
+}
+
+// Copies rows: row r of dst (m, n) = row picked[r] of src (·, n), split by rows.
+export function par_gather_rows(dst: usize, src: usize, picked: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS * 2) {
+    for (let r = 0; r < m; r++) memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
+    return;
+  }
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_OUT), <u32>dst);
+  store<u32>(at(j, J_A), <u32>src);
+  store<u32>(at(j, J_B), <u32>picked);
+  store<i32>(at(j, J_M), m);
+  store<i32>(at(j, J_N), n);
+  range_job(JOB_GATHER, m, 1, max<i32>(1, PAR_MIN_ELEMENTS / max<i32>(n, 1)));
+}
+
+// all_finite, split into ranges: 1 when every one of len floats from inp is finite, else 0.
+export function par_all_finite(inp: usize, len: i32): i32 {
+  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS * 4) return all_finite(inp, len);
+  const j = at(board, W_JOB);
+  store<u32>(at(j, J_A), <u32>inp);
+  store<i32>(at(j, J_N), len);
+  range_job(JOB_FINITE, len, 16, PAR_MIN_ELEMENTS * 2);
+  const tasks = load<i32>(at(j, J_TASKS));
+  for (let t = 0; t < tasks; t++) if (!load<i32>(at(board, W_PARTIALS + t))) return 0;
+  return 1;
 }

@@ -7,7 +7,7 @@
  * writes bench/results/*.json, the scaling SVGs and summary.md; a full run of every part also
  * refreshes the tables in docs/benchmarks.md.
  *
- *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile] [threads] [browser-threads]
+ *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile] [threads] [browser-threads] [demo]
  */
 import os from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { runScaling } from './scaling.js';
 import { runProfile } from './peers/neuronine-profile.js';
 import { runThreadsBench } from './threads.js';
 import { runBrowserThreadsBench } from './threads-browser.js';
+import { runDemoBench } from './demo.js';
 
 const { quick, only } = parseArgs(process.argv.slice(2));
 const wants = (part: string): boolean => only.length === 0 || only.includes(part);
@@ -63,6 +64,16 @@ if (wants('threads')) {
 if (wants('browser-threads')) {
   console.log('\nthreads in Chromium beside TF.js wasm (bench/threads-browser.ts)');
   await runBrowserThreadsBench({ quick });
+}
+let demo: Awaited<ReturnType<typeof runDemoBench>>;
+if (wants('demo')) {
+  console.log('\ndemo page (bench/demo.ts): the worker against fitSync in Chromium, ratios in one run');
+  try {
+    demo = await runDemoBench({ quick });
+    if (!demo) console.log('demo: Chromium is missing — skipped');
+  } catch (error) {
+    console.log(`demo: failed — ${(error as Error).message}`);
+  }
 }
 const markdown = summary();
 console.log(`wrote ${writeResult('summary.md', markdown)}`);
@@ -123,6 +134,13 @@ function summary(): string {
       }
       out.push('');
     }
+  }
+  if (demo) {
+    out.push(`**Demo page, ${demo.case}** — Chromium, cross-origin isolated, ${demo.threads.demo} threads; load average ${demo.loadAverage.start[0].toFixed(2)} at the start`, '');
+    out.push(row(['measure', 'demo worker samples/s', 'fitSync samples/s', 'ratio (median of rounds)', 'target']), row(['---', '---:', '---:', '---:', '---']));
+    out.push(row(['wall clock (the demo\'s whole fit; fitSync\'s whole call)', fmtRate(demo.demo.samplesPerSecond), fmtRate(demo.fitSync.samplesPerSecond), `${demo.ratio.toFixed(2)} (${demo.ratios.map((r) => r.toFixed(2)).join(', ')})`, demo.target]));
+    out.push(row(['training time only (fit\'s own epoch figures)', fmtRate(demo.demo.fitOwnSamplesPerSecond), fmtRate(demo.fitSync.ownSamplesPerSecond), `${demo.ownRatio.toFixed(2)} (${demo.ownRatios.map((r) => r.toFixed(2)).join(', ')})`, '']));
+    out.push('');
   }
   if (profile) {
     for (const p of profile.training) {

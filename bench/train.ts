@@ -7,7 +7,8 @@
  * the step (per-sample libraries: the same outputs before training). Results go to the
  * terminal and bench/results/train.json.
  *
- *   npx tsx bench/train.ts [--quick] [layers]     (layers: only the dropout / batch-normalization row)
+ *   npx tsx bench/train.ts [--quick] [layers]     (layers: only the dropout / batch-normalization row,
+ *                                                  written to bench/results/layer-cost.json)
  */
 import { pathToFileURL } from 'node:url';
 import { createModel, type LayerSpec } from '../src/index.js';
@@ -401,7 +402,14 @@ export async function runTrain(budget: Budget, info?: { machine: Machine; thread
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { quick, only } = parseArgs(process.argv.slice(2));
-  if (only.includes('layers')) printLayerCost(await runLayerCost(quick ? QUICK : FULL));
-  else await runTrain(quick ? QUICK : FULL);
+  if (only.includes('layers')) {
+    const m = machine();
+    console.log(describeMachine(m));
+    const layerCost = await runLayerCost(quick ? QUICK : FULL);
+    printLayerCost(layerCost);
+    console.log(`wrote ${writeResult('layer-cost.json', { machine: m, loadAverageAtEnd: machine().loadAverage, mode: quick ? 'quick' : 'full', layerCost })}`);
+  } else {
+    await runTrain(quick ? QUICK : FULL);
+  }
   process.exit(0);
 }

@@ -6,7 +6,7 @@ import './style.css';
 import { LineChart, type Point } from './charts.ts';
 import { DATA_FILE, PIXELS, SIDE } from './format.ts';
 import { toMnist } from './preprocess.ts';
-import type { FromWorker, SampleItem, ToWorker, TrainConfig } from './protocol.ts';
+import type { BatchItem, Evaluation, FromWorker, SampleItem, ToWorker, TrainConfig, ValidationPoint } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const element = document.getElementById(id);
@@ -35,8 +35,10 @@ const stats = {
   speed: $('stat-speed'),
   time: $('stat-time'),
   parameters: $('stat-parameters'),
+  threads: $('stat-threads'),
   frame: $('stat-frame'),
 };
+const threadsNote = $('threads-note');
 const lossCanvas = $<HTMLCanvasElement>('loss-chart');
 const accuracyCanvas = $<HTMLCanvasElement>('accuracy-chart');
 const lossNow = $('loss-now');
@@ -117,6 +119,9 @@ interface Run {
   emaAccuracy: number;
   emaWeight: number;
   steps: number;
+  /** Rows trained so far, and the rows of an epoch. */
+  samples: number;
+  trainRows: number;
   epochsDone: number;
 }
 
@@ -171,10 +176,14 @@ let frameGap = 0;
 function watchFrames(): void {
   frameGap = 0;
   let last = performance.now();
+  let shown = '';
   const tick = (t: number) => {
     if (document.visibilityState === 'visible') frameGap = Math.max(frameGap, t - last);
     last = t;
-    stats.frame.textContent = `${Math.round(frameGap)} ms`;
+    // written only when it changes: a write every frame would lay out and paint the page 60
+    // times a second, CPU that the training threads need
+    const text = `${Math.round(frameGap)} ms`;
+    if (text !== shown) stats.frame.textContent = shown = text;
     if (training) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -193,7 +202,7 @@ form.addEventListener('submit', (event) => {
   run = {
     config, batchesPerEpoch: 1, started: performance.now(),
     lossRaw: [], lossSmooth: [], accuracySmooth: [], testLoss: [], testAccuracy: [],
-    emaLoss: 0, emaAccuracy: 0, emaWeight: 0, steps: 0, epochsDone: 0,
+    emaLoss: 0, emaAccuracy: 0, emaWeight: 0, steps: 0, samples: 0, trainRows: 0, epochsDone: 0,
   };
   progress.value = 0;
   stats.testAccuracy.textContent = '—';
@@ -237,66 +246,35 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'started':
       if (!run) break;
       run.batchesPerEpoch = message.batchesPerEpoch;
+      run.trainRows = message.trainRows;
       run.started = performance.now();
       stats.parameters.textContent = integer.format(message.parameters);
+      stats.threads.textContent = String(message.threads);
+      stats.threads.dataset.value = String(message.threads);
+      // why the model got one thread (the page is not cross-origin isolated, say), as the library words it
+      threadsNote.textContent = message.threadsNote ? `Threads: ${message.threadsNote}.` : '';
+      threadsNote.hidden = !message.threadsNote;
       setStatus(`Training ${describe(message.config)} on ${integer.format(message.trainRows)} digits…`);
       break;
-    case 'batches': {
+    case 'progress':
       if (!run) break;
-      const r = run;
-      // exponential moving average, bias-corrected, over about 1/25 of an epoch
-      const span = Math.max(4, r.batchesPerEpoch / 25);
-      const keep = 1 - 1 / span;
-      for (const item of message.items) {
-        if (!Number.isFinite(item.loss) || !Number.isFinite(item.accuracy)) continue;
-        const x = item.epoch + (item.batch + 1) / r.batchesPerEpoch;
-        r.emaLoss = keep * r.emaLoss + (1 - keep) * item.loss;
-        r.emaAccuracy = keep * r.emaAccuracy + (1 - keep) * item.accuracy;
-        r.emaWeight = keep * r.emaWeight + (1 - keep);
-        r.lossRaw.push({ x, y: item.loss });
-        r.lossSmooth.push({ x, y: r.emaLoss / r.emaWeight });
-        r.accuracySmooth.push({ x, y: r.emaAccuracy / r.emaWeight });
-        r.steps++;
-      }
-      const last = message.items[message.items.length - 1];
-      progress.value = r.steps / (r.batchesPerEpoch * r.config.epochs);
-      stats.epoch.textContent = `${last.epoch + 1} / ${r.config.epochs}`;
-      stats.trainAccuracy.textContent = percent(r.emaAccuracy / r.emaWeight);
-      stats.speed.textContent = integer.format(Math.round(message.samplesPerSecond));
-      stats.time.textContent = `${((performance.now() - r.started) / 1000).toFixed(1)} s`;
-      setStatus(`Epoch ${last.epoch + 1} of ${r.config.epochs} · batch ${integer.format(last.batch + 1)} of ${integer.format(r.batchesPerEpoch)}`);
-      drawCurves();
-      // watch the drawn digit's probabilities move as the network learns
-      if (hasInk && performance.now() - lastPadPoll > 200) {
-        lastPadPoll = performance.now();
-        requestPrediction();
-      }
-      break;
-    }
-    case 'validation':
-      if (!run) break;
-      run.testLoss.push({ x: message.at, y: message.loss });
-      run.testAccuracy.push({ x: message.at, y: message.accuracy });
-      if (message.at > 0) {
-        stats.testAccuracy.textContent = percent(message.accuracy);
-        stats.testAccuracy.dataset.value = String(message.accuracy);
+      if (message.batches.length > 0) showBatches(run, message.batches, message.samplesPerSecond);
+      for (const point of message.validation) showValidation(run, point);
+      for (const epoch of message.epochs) run.epochsDone = epoch.epoch + 1;
+      if (message.evaluation) {
+        renderConfusion(message.evaluation.confusion);
+        lastEvaluation = message.evaluation;
+        renderSamples();
       }
       drawCurves();
-      break;
-    case 'epoch':
-      if (!run) break;
-      run.epochsDone = message.epoch + 1;
-      break;
-    case 'evaluation':
-      renderConfusion(message.confusion);
-      lastEvaluation = message;
-      renderSamples();
       break;
     case 'done': {
       const r = run;
       setTraining(false);
       if (!r) break;
       stats.time.textContent = `${message.seconds.toFixed(1)} s`;
+      // the whole run's rate: every row trained over the run's wall-clock time
+      if (message.seconds > 0 && r.samples > 0) stats.speed.textContent = integer.format(Math.round(r.samples / message.seconds));
       const accuracy = r.testAccuracy.at(-1);
       const summary = `${message.epochs} epoch${message.epochs === 1 ? '' : 's'} in ${message.seconds.toFixed(1)} s${accuracy && accuracy.x > 0 ? `: ${percent(accuracy.y)} of the held-out digits right` : ''}`;
       if (message.stopReason === 'completed') {
@@ -317,6 +295,45 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
   }
 };
+
+function showBatches(r: Run, items: BatchItem[], samplesPerSecond: number): void {
+  // exponential moving average, bias-corrected, over about 1/25 of an epoch
+  const span = Math.max(4, r.batchesPerEpoch / 25);
+  const keep = 1 - 1 / span;
+  for (const item of items) {
+    r.samples += Math.min(r.config.batchSize, r.trainRows - item.batch * r.config.batchSize);
+    r.steps++;
+    if (!Number.isFinite(item.loss) || !Number.isFinite(item.accuracy)) continue;
+    const x = item.epoch + (item.batch + 1) / r.batchesPerEpoch;
+    r.emaLoss = keep * r.emaLoss + (1 - keep) * item.loss;
+    r.emaAccuracy = keep * r.emaAccuracy + (1 - keep) * item.accuracy;
+    r.emaWeight = keep * r.emaWeight + (1 - keep);
+    r.lossRaw.push({ x, y: item.loss });
+    r.lossSmooth.push({ x, y: r.emaLoss / r.emaWeight });
+    r.accuracySmooth.push({ x, y: r.emaAccuracy / r.emaWeight });
+  }
+  const last = items[items.length - 1];
+  progress.value = r.steps / (r.batchesPerEpoch * r.config.epochs);
+  stats.epoch.textContent = `${last.epoch + 1} / ${r.config.epochs}`;
+  stats.trainAccuracy.textContent = percent(r.emaAccuracy / r.emaWeight);
+  stats.speed.textContent = integer.format(Math.round(samplesPerSecond));
+  stats.time.textContent = `${((performance.now() - r.started) / 1000).toFixed(1)} s`;
+  setStatus(`Epoch ${last.epoch + 1} of ${r.config.epochs} · batch ${integer.format(last.batch + 1)} of ${integer.format(r.batchesPerEpoch)}`);
+  // watch the drawn digit's probabilities move as the network learns
+  if (hasInk && performance.now() - lastPadPoll > 200) {
+    lastPadPoll = performance.now();
+    requestPrediction();
+  }
+}
+
+function showValidation(r: Run, point: ValidationPoint): void {
+  r.testLoss.push({ x: point.at, y: point.loss });
+  r.testAccuracy.push({ x: point.at, y: point.accuracy });
+  if (point.at > 0) {
+    stats.testAccuracy.textContent = percent(point.accuracy);
+    stats.testAccuracy.dataset.value = String(point.accuracy);
+  }
+}
 
 function describe(config: TrainConfig): string {
   const shape = [PIXELS, ...config.hidden, 10].join('→');
@@ -348,7 +365,7 @@ function renderConfusion(counts: number[] | null): void {
 
 // ---------------------------------------------------------------- sample predictions
 
-let lastEvaluation: (FromWorker & { type: 'evaluation' }) | undefined;
+let lastEvaluation: Evaluation | undefined;
 document.querySelectorAll<HTMLInputElement>('input[name="sample-view"]').forEach((input) => input.addEventListener('change', renderSamples));
 
 function paintDigit(canvas: HTMLCanvasElement, values: ArrayLike<number>, scale: number): void {

@@ -238,8 +238,8 @@ export class Network {
     });
   }
 
-  /** Whether `length` floats from float index `start` of memory are all finite (SIMD kernel). */
-  readonly finiteCheck = (start: number, length: number): boolean => this.k.all_finite(start * 4, length) === 1;
+  /** Whether `length` floats from float index `start` of memory are all finite (SIMD kernel, split across the threads). */
+  readonly finiteCheck = (start: number, length: number): boolean => this.k.par_all_finite(start * 4, length) === 1;
 
   /** Writes the optimizer's hyper-parameters (call again after changing them). */
   writeOptimizer(): void {

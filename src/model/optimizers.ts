@@ -1,6 +1,6 @@
 /**
  * The optimizer table: one row per optimizer, the single source of its name, the code shared
- * with assembly/ (OPT_* in assembly/network.ts), the options it takes with their defaults (Keras
+ * with assembly/ (OPT_* in assembly/optimizer.ts), the options it takes with their defaults (Keras
  * 3's), the optimizer state it needs and how far one step can move a weight (for the driver's
  * divergence check). The update formulas are in assembly/optimizer.ts.
  *

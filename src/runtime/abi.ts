@@ -82,6 +82,7 @@ export interface KernelExports {
   // assembly/parallel.ts: the job board shared with worker threads
   parallel_setup(board: number, threads: number, scratch: number, stride: number): void;
   parallel_board(): number;
+  par_all_finite(inp: number, len: number): number;
   worker_run(board: number, id: number): void;
   gemm_block(form: number, out: number, a: number, b: number, bias: number, m: number, k: number, n: number,
     i0: number, i1: number, j0: number, j1: number, activation: number, alpha: number, accumulate: number,
@@ -91,7 +92,7 @@ export interface KernelExports {
 /** Words of the job board of assembly/parallel.ts (W_*), for src/runtime/threads.ts and tests. */
 export const BOARD = {
   claim: 0, helped: 17, quit: 33, failed: 34, threads: 35, abandoned: 38, job: 48, slots: 80,
-  message: 144, messageWords: 64,
+  message: 144 + 128 * 4, messageWords: 64,
 } as const;
 /** Worker slot states (SLOT_* of assembly/parallel.ts). */
 export const SLOT = { idle: 0, busy: 1, dead: 2 } as const;

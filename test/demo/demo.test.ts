@@ -1,87 +1,48 @@
 /**
  * The demo page end to end: builds it with Vite (from the current src/), serves the static
- * files on 127.0.0.1, opens them in Debian's Chromium through playwright-core, trains one short
- * epoch, draws a stroke and checks the probability bars, and saves test-results/demo.png.
+ * files on 127.0.0.1 with the COOP/COEP headers the Vite servers and demo/public/_headers send,
+ * opens them in Debian's Chromium through playwright-core, trains, draws a stroke and checks the
+ * probability bars, and saves test-results/demo.png. It also checks the worker's training path:
+ * the page is cross-origin isolated and the model got every core; fit trains several batches per
+ * run and the worker posts at most ~30 messages a second, several batches each; the worker
+ * trains the same bits as `fitSync` on the same network and digits (whose rates it prints:
+ * the ratio's target is checked by `npm run bench`, bench/demo.ts); and a page served without
+ * the headers trains on one thread and says why.
  * Without Chromium the test is skipped locally and fails in CI.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { chromiumAvailable, launchChromium, type ChromiumSession, type StaticServer } from '../browser/harness.js';
+import { buildDemo, DEFAULT_CONFIG, demoRunFigures, fitSyncInPage, recordWorkerMessages, serveDemo, trainInDemo } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const inCI = process.env.CI === 'true';
-const hasChromium = existsSync(CHROMIUM);
 
-if (inCI && !hasChromium) {
-  throw new Error(`demo test: ${CHROMIUM} is missing in CI; install it (apt-get install chromium) — this test must not be skipped there`);
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.gz': 'application/octet-stream',
-  '.svg': 'image/svg+xml',
-};
-
-/** A minimal static file server for the built demo. */
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-    if (!file.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length }).end(body),
-      () => res.writeHead(404).end('not found'),
-    );
-  });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
-}
-
-describe.skipIf(!hasChromium)('demo page (Chromium)', () => {
+describe.skipIf(!chromiumAvailable())('demo page (Chromium)', () => {
   let outDir: string;
-  let server: Server | undefined;
-  let browser: Browser | undefined;
+  let server: StaticServer | undefined;
+  let chromium: ChromiumSession | undefined;
   let url: string;
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'neuronine-demo-'));
-    const { build } = await import('vite');
-    await build({
-      configFile: resolve(repo, 'demo/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    });
-    server = await serve(outDir);
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // playwright gives every launch a fresh temporary profile (--user-data-dir)
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    await buildDemo(outDir);
+    server = await serveDemo(outDir, true);
+    url = `${server.origin}/`;
+    chromium = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise((done) => (server ? server.close(done) : done(undefined)));
+    await chromium?.close();
+    await server?.close();
     if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
   it('trains, shows curves and predictions, and answers a drawn digit', async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await chromium!.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await recordWorkerMessages(page);
     const problems: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
@@ -97,7 +58,7 @@ describe.skipIf(!hasChromium)('demo page (Chromium)', () => {
     await page.locator('#train:not([disabled])').waitFor({ timeout: 30_000 });
     await expect(page.locator('#status').textContent()).resolves.toContain('10,000 digits ready');
 
-    // Stop aborts a long run through the worker's AbortSignal
+    // Stop ends a long run (the worker throws from onBatchEnd after the page's 'stop')
     await page.fill('#epochs', '50');
     await page.click('#train');
     await page.waitForFunction(() => document.querySelector<HTMLProgressElement>('#progress')!.value > 0.002, null, { timeout: 30_000 });
@@ -107,25 +68,46 @@ describe.skipIf(!hasChromium)('demo page (Chromium)', () => {
     expect(stopped).toMatch(/^Stopped after [\d,]+ batch(es)? \(\d+ epochs? in/);
     expect(Number(/\((\d+) epoch/.exec(stopped)?.[1])).toBeLessThan(50);
 
-    // a small, quick configuration
-    await page.fill('#hidden', '64');
-    await page.selectOption('#activation', 'relu');
-    await page.selectOption('#optimizer', 'adam');
-    await page.fill('#learning-rate', '0.002');
-    await page.fill('#batch-size', '32');
-    await page.fill('#epochs', '2');
-    const started = Date.now();
-    await page.click('#train');
-    await expect(page.locator('#stop').isEnabled()).resolves.toBe(true);
-
-    // held-out accuracy of at least 0.8 appears while it trains or when it ends
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#stat-test-accuracy')?.dataset.value) >= 0.8, null, { timeout: 60_000 });
-    await page.locator('#train:not([disabled])').waitFor({ timeout: 60_000 });
-    const seconds = (Date.now() - started) / 1000;
+    // the page's default network (784-128-10, ReLU, Adam at 0.001, batches of 32) for 2 epochs
+    const config = { ...DEFAULT_CONFIG, epochs: 2 };
+    const run = await trainInDemo(page, config);
+    const figures = demoRunFigures(run, 8000);
     const accuracy = Number(await page.locator('#stat-test-accuracy').getAttribute('data-value'));
     expect(accuracy).toBeGreaterThanOrEqual(0.8);
+    expect(accuracy).toBe(figures.heldOutAccuracy.at(-1));
     await expect(page.locator('#status').textContent()).resolves.toMatch(/^Done — 2 epochs in/);
-    console.log(`demo test: 2 epochs of 8,000 digits trained in ${seconds.toFixed(1)} s in Chromium; held-out accuracy ${(accuracy * 100).toFixed(1)}%`);
+
+    // cross-origin isolated, so the worker's model trains on every core ('auto'), and says so
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(figures.threads).toBe(Math.min(cores, 64));
+    expect(figures.threadsNote).toBeNull();
+    await expect(page.locator('#stat-threads').textContent()).resolves.toBe(String(figures.threads));
+    expect(await page.locator('#threads-note').isHidden()).toBe(true);
+
+    // fit trains runs of batches (not one batch per wasm call, as a signal with onBatchEnd would
+    // force), and the worker batches its posts: at most ~30 a second, many batches each
+    expect(figures.batches).toBe(2 * 250);
+    expect(figures.batches / figures.runs).toBeGreaterThan(3);
+    expect(figures.batches / figures.progressPosts).toBeGreaterThan(3);
+    expect(figures.maxPostsPerSecond).toBeLessThanOrEqual(30);
+    expect(figures.progressPosts).toBeLessThanOrEqual(Math.ceil(20 * figures.seconds) + 2);
+
+    // the worker trained the same bits as fitSync on the same network and digits (another page
+    // of the same origin, same threads and kernels): the same epoch losses and held-out accuracy
+    const plain = await chromium!.browser.newPage();
+    await plain.goto(`${url}fitsync/`);
+    const sync = await fitSyncInPage(plain, config);
+    await plain.close();
+    expect(sync.threads).toBe(figures.threads);
+    expect(figures.epochLoss).toEqual(sync.loss);
+    expect(figures.epochAccuracy).toEqual(sync.accuracy);
+    expect(figures.heldOutAccuracy.at(-1)).toBe(sync.testAccuracy);
+    const ratio = figures.samplesPerSecond / sync.samplesPerSecond;
+    expect(ratio).toBeGreaterThan(0);
+    console.log(`demo test: 2 epochs of 8,000 digits on ${figures.threads} threads in ${figures.seconds.toFixed(2)} s (fit ${figures.timing.fit.toFixed(2)} s, held-out checks ${figures.timing.checks.toFixed(2)} s); `
+      + `${Math.round(figures.samplesPerSecond)} samples/s against fitSync's ${Math.round(sync.samplesPerSecond)} (ratio ${ratio.toFixed(2)}; its target is in npm run bench); `
+      + `${figures.runs} runs of batches, ${figures.progressPosts} progress posts, at most ${figures.maxPostsPerSecond} posts in a second; held-out accuracy ${(accuracy * 100).toFixed(1)}%`);
 
     // the confusion matrix counts every held-out digit; the sample grid is filled
     const confusionTotal = await page.$$eval('#confusion tbody td', (cells) => cells.reduce((sum, cell) => sum + Number(cell.textContent), 0));
@@ -178,5 +160,27 @@ describe.skipIf(!hasChromium)('demo page (Chromium)', () => {
     await page.screenshot({ path: resolve(repo, 'test-results/demo.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('a page served without COOP/COEP trains on one thread and says why', async () => {
+    const bare = await serveDemo(outDir, false);
+    const page = await chromium!.browser.newPage();
+    try {
+      await recordWorkerMessages(page);
+      await page.goto(`${bare.origin}/`);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      // 784-32-10: large enough for 'auto' to ask for every core
+      const run = await trainInDemo(page, { ...DEFAULT_CONFIG, hidden: [32], epochs: 1 });
+      const figures = demoRunFigures(run, 8000);
+      expect(figures.threads).toBe(1);
+      expect(figures.threadsNote).toMatch(/not cross-origin isolated/);
+      await expect(page.locator('#stat-threads').textContent()).resolves.toBe('1');
+      expect(await page.locator('#threads-note').isVisible()).toBe(true);
+      await expect(page.locator('#threads-note').textContent()).resolves.toMatch(/^Threads: running on 1 thread instead of \d+: .*not cross-origin isolated/);
+      await expect(page.locator('#status').textContent()).resolves.toMatch(/^Done — 1 epoch in/);
+    } finally {
+      await page.close();
+      await bare.close();
+    }
   });
 });

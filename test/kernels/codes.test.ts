@@ -28,7 +28,7 @@ const upperSnake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, 
 const FAMILIES: [string, Record<string, { code: number }>, string, string][] = [
   ['activations', ACTIVATION_TABLE, 'simd.ts', 'ACT'],
   ['losses', LOSS_TABLE, 'loss.ts', 'LOSS'],
-  ['optimizers', OPTIMIZER_TABLE, 'network.ts', 'OPT'],
+  ['optimizers', OPTIMIZER_TABLE, 'optimizer.ts', 'OPT'],
   ['layer kinds', LAYER_TABLE, 'network.ts', 'LAYER'],
 ];
 

@@ -42,8 +42,8 @@ describe('allocation', () => {
     // one single-batch run to measure the step time, then one run for the other 999 batches
     expect(calls.get('network_train_batches')).toBe(2);
     // and one check that the copied-in training rows are finite
-    expect([...calls.keys()].sort()).toEqual(['all_finite', 'network_train_batches']);
-    expect(calls.get('all_finite')).toBe(1);
+    expect([...calls.keys()].sort()).toEqual(['network_train_batches', 'par_all_finite']);
+    expect(calls.get('par_all_finite')).toBe(1);
     expect(model.memoryBytes).toBe(bytes);
   });
 
@@ -70,6 +70,6 @@ describe('allocation', () => {
     // a timing run and one run of the rest of the first epoch, then one run per epoch; per epoch
     // the validation pass (predict, loss, hits)
     expect(calls.get('network_train_batches')).toBe(4);
-    expect([...calls.keys()].sort()).toEqual(['all_finite', 'count_correct', 'network_predict', 'network_score', 'network_train_batches']);
+    expect([...calls.keys()].sort()).toEqual(['count_correct', 'network_predict', 'network_score', 'network_train_batches', 'par_all_finite']);
   });
 });

@@ -65,6 +65,46 @@ describe('threads', () => {
     }
   });
 
+  // every optimizer's update, and both clippings (the gradient summary's Σg² and max |g|), split
+  // across threads: parameters large enough (> 8,192 floats) for the update and the summary to be split
+  it.each([
+    ['adagrad', { type: 'adagrad' }], ['adamax', { type: 'adamax' }], ['nadam', { type: 'nadam' }],
+    ['adamw', { type: 'adamw', weightDecay: 0.01 }], ['centered rmsprop with momentum', { type: 'rmsprop', centered: true, momentum: 0.5 }],
+    ['momentum, clipNorm 0.5', { type: 'momentum', clipNorm: 0.5 }], ['sgd, clipValue 0.001', { type: 'sgd', clipValue: 0.001 }],
+  ] as const)('updates with %s to the same bits on 1, 2 and 3 threads', async (_name, optimizer) => {
+    const spec: Spec = { inputs: 70, layers: [{ units: 150, activation: 'relu' }, { units: 9, activation: 'softmax' }], optimizer: optimizer as Spec['optimizer'], seed: 5, kernels: 'portable' };
+    const { x, y } = data(160, 70, 9, 4);
+    const weights: ReturnType<Model['getWeights']>[] = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await createModel({ ...spec, threads });
+      if (threads > 1) await warmedUp(model, x);
+      await model.fit(x, y, { epochs: 2, batchSize: 40 });
+      weights.push(model.getWeights());
+      model.dispose();
+    }
+    for (const other of weights.slice(1)) {
+      other.forEach((layer, i) => {
+        expect(bits(layer.weight, weights[0][i].weight), `layer ${i} weights`).toBe(true);
+        expect(bits(layer.bias, weights[0][i].bias), `layer ${i} biases`).toBe(true);
+      });
+    }
+  });
+
+  it('finds a non-finite input value anywhere in a large input on threads (the check is split into ranges)', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, seed: 1, threads: 3 });
+    const { x } = data(300, 784, 10, 1);
+    await warmedUp(model, x);
+    for (const at of [0, 123 * 784 + 5, 300 * 784 - 1]) {
+      const bad = { ...x, data: x.data.slice() };
+      bad.data[at] = at % 2 ? Number.POSITIVE_INFINITY : Number.NaN;
+      expect(() => model.predict(bad)).toThrow(RangeError);
+      expect(() => model.predict(bad)).toThrow(new RegExp(`row \\d+ \\(index ${Math.floor(at / 784)}\\), column \\d+ \\(index ${at % 784}\\)`));
+    }
+    expect(model.predict(x).rows).toBe(300);
+    expect(internals(model).pool!.helped).toBeGreaterThan(0);
+    model.dispose();
+  });
+
   it("'auto' gives a small network one thread and a large one the cores", async () => {
     const small = await createModel({ inputs: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }] });
     expect(small.threads).toBe(1);
