@@ -112,9 +112,13 @@ const J_NESTEROV = 28;
 // JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
 
 // A GEMM below this many multiply-adds, or an element-wise job below PAR_MIN_ELEMENTS, runs on
-// the calling thread alone: a hand-off costs about a microsecond.
-const PAR_MIN_MACS: i32 = 1 << 16;
-const PAR_MIN_ELEMENTS: i32 = 1 << 13;
+// the calling thread alone. On idle cores a hand-off costs about a microsecond and splitting such a
+// job (≈ 5 µs of work) gains about as much as its join costs; with other processes on the cores
+// every join risks waiting for a descheduled thread, so fewer joins win: 784-128-10 b64 on two
+// threads trained 1.12× faster with these thresholds than with half of each (2^16 and 2^13),
+// paired in one process at load ~5 (parallel_thresholds).
+const PAR_MIN_MACS: i32 = 1 << 17;
+const PAR_MIN_ELEMENTS: i32 = 1 << 14;
 // The thresholds in use (parallel_thresholds changes them, for measuring; the calling thread's
 // instance alone reads them). They decide only where work runs, never its bits.
 let minMacs: i64 = PAR_MIN_MACS;
@@ -131,7 +135,7 @@ const SPIN_LIMIT = 1 << 15;
 }
 
 // Sets the smallest GEMM (multiply-adds) and element-wise job (values) that is split across
-// threads; 0 keeps a default (65,536 and 8,192). For benchmarks: any thresholds give the same bits.
+// threads; 0 keeps a default (131,072 and 16,384). For benchmarks: any thresholds give the same bits.
 export function parallel_thresholds(macs: i32, elements: i32): void {
   minMacs = macs > 0 ? <i64>macs : <i64>PAR_MIN_MACS;
   minElements = elements > 0 ? elements : PAR_MIN_ELEMENTS;
