@@ -152,6 +152,25 @@ function drawCurves(): void {
   accuracyCanvas.setAttribute('aria-label', lastAccuracy ? `Accuracy curve over ${xMax} epochs: training accuracy now ${percent(lastAccuracy.y)}${lastTestAccuracy ? `, held-out accuracy ${percent(lastTestAccuracy.y)}` : ''}` : 'Accuracy curve: no training yet');
 }
 
+/** While a network trains, the curves are redrawn at most every CURVES_MS: each redraw costs the page a few ms of CPU that the training threads need. */
+const CURVES_MS = 250;
+let curvesAt = 0;
+let curvesTimer = 0;
+function drawCurvesSoon(): void {
+  if (curvesTimer) return;
+  const wait = training ? curvesAt + CURVES_MS - performance.now() : 0;
+  if (wait <= 0) {
+    curvesAt = performance.now();
+    drawCurves();
+    return;
+  }
+  curvesTimer = window.setTimeout(() => {
+    curvesTimer = 0;
+    curvesAt = performance.now();
+    drawCurves();
+  }, wait);
+}
+
 function setStatus(text: string, failed = false): void {
   statusLine.textContent = text;
   statusLine.classList.toggle('failed', failed);
@@ -280,12 +299,13 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
         lastEvaluation = message.evaluation;
         renderSamples();
       }
-      drawCurves();
+      drawCurvesSoon();
       break;
     case 'done': {
       const r = run;
       setTraining(false);
       if (!r) break;
+      drawCurvesSoon();
       stats.time.textContent = `${message.seconds.toFixed(1)} s`;
       // the whole run's rate: every row trained over the run's wall-clock time
       if (message.seconds > 0 && r.samples > 0) stats.speed.textContent = integer.format(Math.round(r.samples / message.seconds));
