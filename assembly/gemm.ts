@@ -116,13 +116,14 @@ export function gemm_scratch_bytes(form: i32, m: i32, k: i32, n: i32): i32 {
 // in any order. (Storing rows in reverse order instead, with zero padding rows, made V8 hoist
 // every load of the loop above the arithmetic and spill: 24 vs 43 GFLOP/s.)
 
-function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+// @ts-ignore: decorator
+@inline function kernel8_body(ROWS: i32, c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
   const c0 = c;
   const c1 = mr > 1 ? c0 + ldc : c0;
   const c2 = mr > 2 ? c1 + ldc : c1;
   const c3 = mr > 3 ? c2 + ldc : c2;
   const c4 = mr > 4 ? c3 + ldc : c3;
-  const c5 = mr > 5 ? c4 + ldc : c4; // MR = 6 only
+  const c5 = mr > 5 ? c4 + ldc : c4; // ROWS = 6 only
   let vacc0x0123 = f32x4.splat(0), vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0), vacc1x4567 = f32x4.splat(0);
   let vacc2x0123 = f32x4.splat(0), vacc2x4567 = f32x4.splat(0);
@@ -135,7 +136,7 @@ function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb
     vacc2x0123 = v128.load(c2); vacc2x4567 = v128.load(c2, 16);
     vacc3x0123 = v128.load(c3); vacc3x4567 = v128.load(c3, 16);
     vacc4x0123 = v128.load(c4); vacc4x4567 = v128.load(c4, 16);
-    if (MR > 5) { vacc5x0123 = v128.load(c5); vacc5x4567 = v128.load(c5, 16); }
+    if (ROWS > 5) { vacc5x0123 = v128.load(c5); vacc5x4567 = v128.load(c5, 16); }
   }
   const bend = b + <usize>kc * ldb;
   // One k step per iteration: 7 loads, 10 mul, 10 add (see the header on why not unrolled);
@@ -158,7 +159,7 @@ function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb
     const va4 = v128.load(a, 64);
     vacc4x0123 = madd(va4, vb0123, vacc4x0123);
     vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-    if (MR > 5) {
+    if (ROWS > 5) {
       const va5 = v128.load(a, 80);
       vacc5x0123 = madd(va5, vb0123, vacc5x0123);
       vacc5x4567 = madd(va5, vb4567, vacc5x4567);
@@ -171,24 +172,41 @@ function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb
   v128.store(c2, vacc2x0123); v128.store(c2, vacc2x4567, 16);
   v128.store(c3, vacc3x0123); v128.store(c3, vacc3x4567, 16);
   v128.store(c4, vacc4x0123); v128.store(c4, vacc4x4567, 16);
-  if (MR > 5) { v128.store(c5, vacc5x0123); v128.store(c5, vacc5x4567, 16); }
+  if (ROWS > 5) { v128.store(c5, vacc5x0123); v128.store(c5, vacc5x4567, 16); }
+}
+
+// The MR × 8 micro-kernel, and in the relaxed build (MR = 6) also a 5 × 8 one for tiles of 5
+// rows (same A panel layout, 6 slots a step): M = 64 runs as 9 tiles of 6 and 2 of 5 instead of
+// 11 of 6 with 2 rows wasted, M = 10 (a transposed product with n = 10) as 5 + 5, not 6 + 4.
+// Both sum every element in the same order, so which one computes a row changes no bit.
+function gemm_mrx8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+  kernel8_body(MR, c, ldc, mr, a, b, ldb, kc, loadC);
+}
+function gemm_5x8_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+  kernel8_body(5, c, ldc, mr, a, b, ldb, kc, loadC);
+}
+// @ts-ignore: decorator
+@inline function kernel8(c: usize, ldc: usize, mr: i32, a: usize, b: usize, ldb: usize, kc: i32, loadC: i32): void {
+  if (MR > 5 && mr <= 5) gemm_5x8_kernel(c, ldc, mr, a, b, ldb, kc, loadC);
+  else gemm_mrx8_kernel(c, ldc, mr, a, b, ldb, kc, loadC);
 }
 
 // The same over a 4-wide B panel (16 bytes per step): the last panel when n mod 8 is 1 … 4,
 // which would otherwise be padded to 8 (n = 10: 10/16 of the work useful → 10/12).
-function gemm_mrx4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+// @ts-ignore: decorator
+@inline function kernel4_body(ROWS: i32, c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
   const c0 = c;
   const c1 = mr > 1 ? c0 + ldc : c0;
   const c2 = mr > 2 ? c1 + ldc : c1;
   const c3 = mr > 3 ? c2 + ldc : c2;
   const c4 = mr > 4 ? c3 + ldc : c3;
-  const c5 = mr > 5 ? c4 + ldc : c4; // MR = 6 only
+  const c5 = mr > 5 ? c4 + ldc : c4; // ROWS = 6 only
   let vacc0x0123 = f32x4.splat(0), vacc1x0123 = f32x4.splat(0), vacc2x0123 = f32x4.splat(0);
   let vacc3x0123 = f32x4.splat(0), vacc4x0123 = f32x4.splat(0), vacc5x0123 = f32x4.splat(0);
   if (loadC) {
     vacc0x0123 = v128.load(c0); vacc1x0123 = v128.load(c1); vacc2x0123 = v128.load(c2);
     vacc3x0123 = v128.load(c3); vacc4x0123 = v128.load(c4);
-    if (MR > 5) vacc5x0123 = v128.load(c5);
+    if (ROWS > 5) vacc5x0123 = v128.load(c5);
   }
   const bend = b + (<usize>kc << 4);
   while (b < bend) {
@@ -198,7 +216,7 @@ function gemm_mrx4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc:
     vacc2x0123 = madd(v128.load(a, 32), vb0123, vacc2x0123);
     vacc3x0123 = madd(v128.load(a, 48), vb0123, vacc3x0123);
     vacc4x0123 = madd(v128.load(a, 64), vb0123, vacc4x0123);
-    if (MR > 5) vacc5x0123 = madd(v128.load(a, 80), vb0123, vacc5x0123);
+    if (ROWS > 5) vacc5x0123 = madd(v128.load(a, 80), vb0123, vacc5x0123);
     a += ASTEP;
     b += 16;
   }
@@ -207,7 +225,18 @@ function gemm_mrx4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc:
   v128.store(c2, vacc2x0123);
   v128.store(c3, vacc3x0123);
   v128.store(c4, vacc4x0123);
-  if (MR > 5) v128.store(c5, vacc5x0123);
+  if (ROWS > 5) v128.store(c5, vacc5x0123);
+}
+function gemm_mrx4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+  kernel4_body(MR, c, ldc, mr, a, b, kc, loadC);
+}
+function gemm_5x4_kernel(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+  kernel4_body(5, c, ldc, mr, a, b, kc, loadC);
+}
+// @ts-ignore: decorator
+@inline function kernel4(c: usize, ldc: usize, mr: i32, a: usize, b: usize, kc: i32, loadC: i32): void {
+  if (MR > 5 && mr <= 5) gemm_5x4_kernel(c, ldc, mr, a, b, kc, loadC);
+  else gemm_mrx4_kernel(c, ldc, mr, a, b, kc, loadC);
 }
 
 // The epilogue of the last K block, over `rows` rows of a tile 4 or 8 (`width`) columns wide,
@@ -309,14 +338,16 @@ function pack_a_rows(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void
 // A panel from columns (gemm_tn): src is (kc, ·) with row stride lda bytes; the panel takes
 // columns 0 … mr−1. dst[p·MR + r] = splat(src[p, min(r, mr − 1)]).
 function pack_a_cols(dst: usize, src: usize, lda: usize, mr: i32, kc: i32): void {
-  if (mr == MR) {
+  if (mr >= 5) {
+    // 5 or MR (= 6) columns; with 5 in the relaxed build slot 5 repeats column 4
+    const last: usize = <usize>(mr - 1) << 2;
     for (let p = 0; p < kc; p++) {
       v128.store(dst, v128.load32_splat(src));
       v128.store(dst, v128.load32_splat(src + 4), 16);
       v128.store(dst, v128.load32_splat(src + 8), 32);
       v128.store(dst, v128.load32_splat(src + 12), 48);
       v128.store(dst, v128.load32_splat(src + 16), 64);
-      if (MR > 5) v128.store(dst, v128.load32_splat(src + 20), 80);
+      if (MR > 5) v128.store(dst, v128.load32_splat(src + last), 80);
       src += lda;
       dst += <usize>MR << 4;
     }
@@ -446,6 +477,17 @@ function gemm_units(M: i32, N: i32): f32 {
   return n < 2 * NR && gemm_units(n, m) * 1.05 < 0.9 * gemm_units(m, n);
 }
 
+// Rows of the row tile that starts with `rest` rows of P left. Portable: min(5, rest). Relaxed:
+// M = 6a + 5b with b = (−M) mod 6 tiles of 5 last (the 5 × 8 kernel) whenever M ≥ 5b, so no row
+// is wasted (64 = 9·6 + 2·5, 10 = 5 + 5, 128 = 18·6 + 4·5); smaller M (7, 8, 9, 13, 14, 19) take
+// tiles of 6 while more than 5b rows are left and then tiles of ≤ 5.
+// @ts-ignore: decorator
+@inline function gemm_tile_rows(rest: i32): i32 {
+  if (MR == 5) return min<i32>(5, rest);
+  const fives = (6 - rest % 6) % 6;
+  return rest > 5 * fives ? min<i32>(6, rest) : min<i32>(5, rest);
+}
+
 function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayout: i32, lda: usize, bSrc: usize,
   bLayout: i32, ldb: usize, M: i32, K: i32, N: i32, bias: usize, activation: i32, alpha: f32,
   accumulate: i32, scratch: usize): void {
@@ -484,8 +526,8 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
       } else {
         pack_b_rows(bblock, bblockSrc, ldb, kc, nc);
       }
-      for (let ic = 0; ic < M; ic += MR) {
-        const mr = min<i32>(MR, M - ic);
+      for (let ic = 0; ic < M; ic += gemm_tile_rows(M - ic)) {
+        const mr = gemm_tile_rows(M - ic);
         if (aLayout == ROWS) pack_a_rows(apanel, aSrc + <usize>ic * lda + (<usize>pc << 2), lda, mr, kc);
         else pack_a_cols(apanel, aSrc + <usize>pc * lda + (<usize>ic << 2), lda, mr, kc);
         if (!transposed) {
@@ -494,14 +536,14 @@ function gemm_drive(out: usize, ldo: usize, transposed: bool, aSrc: usize, aLayo
           for (let jr = 0; jr < full; jr += NR) {
             const c = crow + (<usize>jr << 2);
             const bpanel = direct ? bblockSrc + (<usize>jr << 2) : bblock + ((<usize>jr * <usize>kc) << 2);
-            gemm_mrx8_kernel(c, ldo, mr, apanel, bpanel, ldbPanel, kc, loadC);
+            kernel8(c, ldo, mr, apanel, bpanel, ldbPanel, kc, loadC);
             if (last && epilogue) gemm_epilogue(c, ldo, mr, NR, bias ? bias + (<usize>(jc + jr) << 2) : 0, activation, valpha);
           }
           if (full == nc) continue;
           const nr = nc - full;
           if (nr == 4) {
             const c = crow + (<usize>full << 2);
-            gemm_mrx4_kernel(c, ldo, mr, apanel, tailPanel, kc, loadC);
+            kernel4(c, ldo, mr, apanel, tailPanel, kc, loadC);
             if (last && epilogue) gemm_epilogue(c, ldo, mr, 4, bias ? bias + (<usize>(jc + full) << 2) : 0, activation, valpha);
           } else {
             gemm_tile_buffered(out, ldo, false, ic, jc + full, mr, nr, apanel, tailPanel, 32, kc, loadC,
@@ -536,8 +578,8 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
       }
     }
   }
-  if (width == 8) gemm_mrx8_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, ldb, kc, loadC);
-  else gemm_mrx4_kernel(tile, <usize>NR << 2, mr, apanel, bpanel, kc, loadC);
+  if (width == 8) kernel8(tile, <usize>NR << 2, mr, apanel, bpanel, ldb, kc, loadC);
+  else kernel4(tile, <usize>NR << 2, mr, apanel, bpanel, kc, loadC);
   if (epilogue) {
     if (transposed) {
       gemm_epilogue_rows(tile, mr, width, bias ? bias + (<usize>i << 2) : 0, activation, valpha);
@@ -552,8 +594,8 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
       gemm_epilogue(tile, <usize>NR << 2, mr, width, tb, activation, valpha);
     }
   }
-  if (transposed && mr == MR && nr == NR) {
-    gemm_store_transposed(out + <usize>j * ldo + (<usize>i << 2), ldo, tile);
+  if (transposed && mr >= 5 && nr == NR) {
+    gemm_store_transposed(out + <usize>j * ldo + (<usize>i << 2), ldo, tile, mr);
     return;
   }
   for (let r = 0; r < mr; r++) {
@@ -564,10 +606,10 @@ function gemm_tile_buffered(out: usize, ldo: usize, transposed: bool, i: i32, j:
   }
 }
 
-// A full MR × 8 tile (row stride 32 bytes) stored transposed: out row c (c = 0 … 7, stride ldo)
-// gets tile (0 … MR − 1, c) in its MR consecutive floats: two 4 × 4 transposes of rows 0 … 3,
-// and rows 4 (and 5) lane by lane.
-function gemm_store_transposed(out: usize, ldo: usize, tile: usize): void {
+// A full tile of mr = 5 or 6 rows × 8 (row stride 32 bytes) stored transposed: out row c (c = 0
+// … 7, stride ldo) gets tile (0 … mr − 1, c) in its mr consecutive floats: two 4 × 4 transposes
+// of rows 0 … 3, and rows 4 (and 5) lane by lane.
+function gemm_store_transposed(out: usize, ldo: usize, tile: usize, mr: i32): void {
   for (let g: usize = 0; g < 2; g++) {
     const t = tile + (g << 4);
     const vr0 = v128.load(t), vr1 = v128.load(t, 32), vr2 = v128.load(t, 64), vr3 = v128.load(t, 96);
@@ -583,7 +625,7 @@ function gemm_store_transposed(out: usize, ldo: usize, tile: usize): void {
     v128.store32_lane(o2, vr4, 2, 16);
     v128.store(o3, i32x4.shuffle(vhi01, vhi23, 2, 3, 6, 7));
     v128.store32_lane(o3, vr4, 3, 16);
-    if (MR > 5) {
+    if (MR > 5 && mr > 5) {
       const vr5 = v128.load(t, 160);
       v128.store32_lane(o0, vr5, 0, 20);
       v128.store32_lane(o1, vr5, 1, 20);

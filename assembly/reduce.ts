@@ -58,9 +58,20 @@ export function column_sums_strided(out: usize, inp: usize, m: i32, n: i32, ld: 
 
 // 1 when every one of the len values is finite, else 0. x − x is 0 for finite x and NaN for
 // ±Infinity and NaN, so one NaN-propagating sum answers for the whole block.
+// Four accumulators, 16 values a step: one add chain would wait on its own latency; the answer is
+// the same for any order (a sum of zeros, or NaN).
 export function all_finite(inp: usize, len: i32): i32 {
-  let vacc = f32x4.splat(0.0);
+  let vacc = f32x4.splat(0.0), vacc1 = vacc, vacc2 = vacc, vacc3 = vacc;
   let i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const p = inp + (<usize>i << 2);
+    const vx0 = v128.load(p), vx1 = v128.load(p, 16), vx2 = v128.load(p, 32), vx3 = v128.load(p, 48);
+    vacc = f32x4.add(vacc, f32x4.sub(vx0, vx0));
+    vacc1 = f32x4.add(vacc1, f32x4.sub(vx1, vx1));
+    vacc2 = f32x4.add(vacc2, f32x4.sub(vx2, vx2));
+    vacc3 = f32x4.add(vacc3, f32x4.sub(vx3, vx3));
+  }
+  vacc = f32x4.add(f32x4.add(vacc, vacc1), f32x4.add(vacc2, vacc3));
   for (; i + 4 <= len; i += 4) {
     const vx = v128.load(inp + (<usize>i << 2));
     vacc = f32x4.add(vacc, f32x4.sub(vx, vx));
@@ -76,9 +87,18 @@ export function all_finite(inp: usize, len: i32): i32 {
 
 // max |x| over len values; NaN when any value is NaN (f32x4.max propagates it), +Infinity when
 // any is infinite.
+// Four accumulators, 16 values a step (the maximum is exact in any order).
 export function max_abs(inp: usize, len: i32): f32 {
-  let vmax = f32x4.splat(0.0);
+  let vmax = f32x4.splat(0.0), vmax1 = vmax, vmax2 = vmax, vmax3 = vmax;
   let i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const p = inp + (<usize>i << 2);
+    vmax = f32x4.max(vmax, f32x4.abs(v128.load(p)));
+    vmax1 = f32x4.max(vmax1, f32x4.abs(v128.load(p, 16)));
+    vmax2 = f32x4.max(vmax2, f32x4.abs(v128.load(p, 32)));
+    vmax3 = f32x4.max(vmax3, f32x4.abs(v128.load(p, 48)));
+  }
+  vmax = f32x4.max(f32x4.max(vmax, vmax1), f32x4.max(vmax2, vmax3));
   for (; i + 4 <= len; i += 4) vmax = f32x4.max(vmax, f32x4.abs(v128.load(inp + (<usize>i << 2))));
   let m = max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
     max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
@@ -123,12 +143,30 @@ export function count_correct(pred: usize, target: usize, m: i32, n: i32, metric
 
 // One pass over a gradient block for clipping and the step checks: out[0] = max |g| (f64; NaN
 // when any value is NaN, +Infinity when any is infinite) and out[1] = Σ g² (f64). The squares are
-// summed in f64 lanes (two f64x2 accumulators, lanes 0/2 and 1/3, then a scalar tail), so a
+// summed in f64 lanes (8 values a step into four f64x2 accumulators — lanes 0/2 and 1/3 of each
+// half — so that no add waits on the previous one; then a 4-value step and a scalar tail), so a
 // finite gradient of any size gives a finite norm.
 export function gradient_summary(out: usize, grad: usize, len: i32): void {
-  let vmax = f32x4.splat(0.0);
-  let vlo = f64x2.splat(0.0), vhi = f64x2.splat(0.0);
+  let vmax = f32x4.splat(0.0), vmax1 = vmax;
+  let vlo = f64x2.splat(0.0), vhi = f64x2.splat(0.0), vlo1 = vlo, vhi1 = vlo;
   let i = 0;
+  for (; i + 8 <= len; i += 8) {
+    const p = grad + (<usize>i << 2);
+    const vg = v128.load(p), vg1 = v128.load(p, 16);
+    vmax = f32x4.max(vmax, f32x4.abs(vg));
+    vmax1 = f32x4.max(vmax1, f32x4.abs(vg1));
+    const vg_lo = f64x2.promote_low_f32x4(vg);
+    const vg_hi = f64x2.promote_low_f32x4(i32x4.shuffle(vg, vg, 2, 3, 0, 1));
+    const vg1_lo = f64x2.promote_low_f32x4(vg1);
+    const vg1_hi = f64x2.promote_low_f32x4(i32x4.shuffle(vg1, vg1, 2, 3, 0, 1));
+    vlo = f64x2.add(vlo, f64x2.mul(vg_lo, vg_lo));
+    vhi = f64x2.add(vhi, f64x2.mul(vg_hi, vg_hi));
+    vlo1 = f64x2.add(vlo1, f64x2.mul(vg1_lo, vg1_lo));
+    vhi1 = f64x2.add(vhi1, f64x2.mul(vg1_hi, vg1_hi));
+  }
+  vmax = f32x4.max(vmax, vmax1);
+  vlo = f64x2.add(vlo, vlo1);
+  vhi = f64x2.add(vhi, vhi1);
   for (; i + 4 <= len; i += 4) {
     const vg = v128.load(grad + (<usize>i << 2));
     vmax = f32x4.max(vmax, f32x4.abs(vg));
