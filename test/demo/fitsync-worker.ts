@@ -4,7 +4,7 @@
  * demo's digits with the demo's own code (same file, same seeded split), builds the demo's network
  * for a configuration (demo/src/spec.ts) and trains it with `fitSync`, timing the call.
  *
- * Message in: { config, mode: 'fitSync' (default) or 'fit' }. Message out: { seconds, samplesPerSecond (rows ÷ seconds of the whole
+ * Message in: { config, mode: 'fitSync' (default) or 'fit', yieldEvery (for 'fit'; default the demo's) }. Message out: { seconds, samplesPerSecond (rows ÷ seconds of the whole
  * call), epochSamplesPerSecond (fitSync's own per-epoch figures: training time only), loss,
  * accuracy, testAccuracy, threads, threadsNote } or { error }.
  */
@@ -19,7 +19,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let data: Promise<Split> | undefined;
 
-self.onmessage = async (event: MessageEvent<{ config: TrainConfig; dataUrl?: string; mode?: 'fitSync' | 'fit' }>) => {
+self.onmessage = async (event: MessageEvent<{ config: TrainConfig; dataUrl?: string; mode?: 'fitSync' | 'fit'; yieldEvery?: number }>) => {
   try {
     const { config } = event.data;
     data ??= download(event.data.dataUrl ?? `../${DATA_FILE}`).then(splitDigits);
@@ -30,7 +30,7 @@ self.onmessage = async (event: MessageEvent<{ config: TrainConfig; dataUrl?: str
     // 'fit': the async fit as the demo's worker calls it (runs of YIELD_MS, a batch callback),
     // without the demo's work around it (progress posts, held-out checks) or a page that draws
     const history = event.data.mode === 'fit'
-      ? await model.fit(split.trainX, split.trainY, { ...options, yieldEvery: YIELD_MS, onBatchEnd: () => undefined })
+      ? await model.fit(split.trainX, split.trainY, { ...options, yieldEvery: event.data.yieldEvery ?? YIELD_MS, onBatchEnd: () => undefined })
       : model.fitSync(split.trainX, split.trainY, options);
     const seconds = (performance.now() - t0) / 1000;
     const test = model.evaluate(split.testX, split.testY);
