@@ -12,9 +12,9 @@
 //     for pc in k step KC                    K block: the packed B block (KC × NC) stays in L2
 //       pack B[pc.., jc..] into 8-wide panels (kc × 8 floats each; a last panel of ≤ 4
 //       columns 4 wide), zero-padded past n; with m ≤ 10, full panels of a row-major b are read in place instead
-//       for ic in m step MR                  row tile
+//       for ic in m step MR                  row tile (relaxed: of 6 or 5 rows, gemm_tile_rows)
 //         pack A[ic.., pc..] as an MR × kc panel of pre-broadcast values (stays in L1)
-//         for jr in nc step NR               5 × 8 micro-kernel (5 × 4 on a 4-wide last panel):
+//         for jr in nc step NR               MR × 8 micro-kernel (MR × 4 on a 4-wide last panel):
 //                                            out tile (+)= A panel · B panel; then, on the last
 //                                            K block, + bias and the activation in place
 // Edges: rows past m repeat the last row (stored to the same place, same bits); columns past
@@ -37,7 +37,11 @@
 //   order, or looping over several panels inside the kernel each made it spill (→ 22–24).
 //   Keep the kernel a single k loop between straight-line prologue and epilogue.
 // - With relaxed-SIMD FMA (f32x4.relaxed_madd; Node 20 needs --experimental-wasm-relaxed-simd)
-//   the product temporary disappears, so 6 × 8 fits: 56 GFLOP/s in the same test (5 × 8: 50–54).
+//   the product temporary disappears, so 6 × 8 fits (12 + 2 + 1 = 15 registers, no spill in V8's
+//   code): 51–55 GFLOP/s in the same test against 48–52 for 5 × 8; the relaxed build uses it
+//   (MR = 6), with a 5 × 8 kernel for tiles of 5 rows. On this core (Zen 5: two multiply/FMA and
+//   two add pipes) mul + add and FMA share one peak, 16 flop/cycle ≈ 55–56 GFLOP/s measured, so
+//   FMA buys instructions and a register, not arithmetic (docs/benchmarks.md, GEMM speed).
 //
 // Results depend only on the shapes, never on where buffers sit: the summation order is fixed by
 // (m, k, n) through KC and the tile grid.
