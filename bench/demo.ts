@@ -8,14 +8,17 @@
  *     seconds of the fit (the 'done' message: held-out checks, confusion matrix, progress posts
  *     and yields to the worker's event loop all count);
  *   - fitSync: the same network (demo/src/spec.ts), the same 8,000 digits and split
- *     (demo/src/digits.ts), the same epochs, in a worker of a second page on the same origin;
- *     rows ÷ seconds of the fitSync call.
+ *     (demo/src/digits.ts), the same epochs, in a second worker that the same page starts
+ *     (test/demo/fitsync-worker.ts; the page's main thread idles meanwhile); rows ÷ seconds of
+ *     the fitSync call.
  * Both use the default threads ('auto') and kernels ('auto'), so both get the same thread count
  * (printed), and both build a fresh model per run, as the page does on every Train: both rates
  * include fit's setup (checking the rows and copying them into the model's new memory). The
  * ratio is the median of the per-round ratios; beside it, the ratio of fit's own epoch figures
- * (training time only, in the worker and in fitSync). Each round also checks that the demo
- * trained the same bits as fitSync (the same per-epoch training loss).
+ * (training time only, in the worker and in fitSync), and a third contender that splits the
+ * gap: the async `fit` as the worker calls it (runs of 50 ms, a batch callback) in an idle worker
+ * of the same page, without the demo's posts, checks and drawing. Each round also checks that
+ * all three trained the same bits (the same per-epoch training loss).
  *
  *   npx tsx bench/demo.ts [--quick]          (also part 'demo' of bench/index.ts)
  */
@@ -24,7 +27,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumAvailable, launchChromium } from '../test/browser/harness.js';
-import { buildDemo, DEFAULT_CONFIG, demoRunFigures, fitSyncInPage, recordWorkerMessages, serveDemo, trainInDemo } from '../test/demo/harness.js';
+import { buildDemo, DEFAULT_CONFIG, demoRunFigures, fitSyncInPage, recordWorkerMessages, serveDemo, trainInDemo, type DemoRunFigures, type FitSyncResult } from '../test/demo/harness.js';
 import { fmtRate, printTable, stats, writeResult } from './peers/harness.js';
 
 export interface DemoBenchResult {
@@ -39,6 +42,8 @@ export interface DemoBenchResult {
   ratio: number;
   ownRatios: number[];
   ownRatio: number;
+  /** The async fit as the demo's worker calls it, in an idle worker of the same page, ÷ fitSync: what the library's async loop costs without the demo around it. */
+  fitAsync: { samplesPerSecond: number; ratios: number[]; ratio: number };
   target: string;
   progress: { postsPerSecondMax: number; batchesPerRun: number; batchesPerPost: number };
   /** The last round's demo run: seconds in all, in fit's training, in held-out checks. */
@@ -49,7 +54,7 @@ export interface DemoBenchResult {
 export async function runDemoBench(options: { quick: boolean }): Promise<DemoBenchResult | undefined> {
   if (!chromiumAvailable()) return undefined;
   const rounds = options.quick ? 3 : 7;
-  const epochs = options.quick ? 2 : 4;
+  const epochs = options.quick ? 2 : 3;
   const config = { ...DEFAULT_CONFIG, epochs };
   const load = os.loadavg();
   const dir = await mkdtemp(join(tmpdir(), 'neuronine-demo-bench-'));
@@ -61,35 +66,43 @@ export async function runDemoBench(options: { quick: boolean }): Promise<DemoBen
       const demo = await chromium.browser.newPage();
       await recordWorkerMessages(demo);
       await demo.goto(`${server.origin}/`);
-      const plain = await chromium.browser.newPage();
-      await plain.goto(`${server.origin}/fitsync/`);
-      if (!(await demo.evaluate(() => crossOriginIsolated)) || !(await plain.evaluate(() => crossOriginIsolated))) throw new Error('demo bench: the pages are not cross-origin isolated');
+      if (!(await demo.evaluate(() => crossOriginIsolated))) throw new Error('demo bench: the page is not cross-origin isolated');
       // warm-up: the data loads in both workers, the kernels compile, the threads start
       const warm = { ...config, epochs: 1 };
       await trainInDemo(demo, warm);
-      await fitSyncInPage(plain, warm);
+      await fitSyncInPage(demo, warm);
 
       const trainRows = 8000;
-      const ratios: number[] = [], ownRatios: number[] = [], demoRates: number[] = [], fitRates: number[] = [], ownRates: number[] = [], syncOwnRates: number[] = [];
+      const ratios: number[] = [], ownRatios: number[] = [], asyncRatios: number[] = [];
+      const demoRates: number[] = [], ownRates: number[] = [], fitRates: number[] = [], syncOwnRates: number[] = [], asyncRates: number[] = [];
       let figures;
       let fitThreads = 0;
       for (let round = 0; round < rounds; round++) {
-        // alternate which goes first, so that neither always runs right after the other
-        const [run, sync] = round % 2 === 0
-          ? [await trainInDemo(demo, config), await fitSyncInPage(plain, config)]
-          : await (async () => { const s = await fitSyncInPage(plain, config); return [await trainInDemo(demo, config), s] as const; })();
-        figures = demoRunFigures(run, trainRows);
+        // rotate the order, so that none always runs right after another
+        const steps = [
+          async () => demoRunFigures(await trainInDemo(demo, config), trainRows),
+          () => fitSyncInPage(demo, config),
+          () => fitSyncInPage(demo, config, 'fit'),
+        ];
+        const out: unknown[] = [];
+        for (let i = 0; i < 3; i++) out[(i + round) % 3] = await steps[(i + round) % 3]();
+        const [run, sync, fitAsync] = out as [DemoRunFigures, FitSyncResult, FitSyncResult];
+        figures = run;
         fitThreads = sync.threads;
-        if (figures.epochLoss.some((l, i) => l !== sync.loss[i])) {
-          throw new Error(`demo bench: the demo's epoch losses ${figures.epochLoss.join(', ')} differ from fitSync's ${sync.loss.join(', ')}`);
+        for (const other of [sync, fitAsync]) {
+          if (run.epochLoss.some((l, i) => l !== other.loss[i])) {
+            throw new Error(`demo bench: the demo's epoch losses ${run.epochLoss.join(', ')} differ from fitSync's ${other.loss.join(', ')}`);
+          }
         }
-        demoRates.push(figures.samplesPerSecond);
-        ownRates.push(figures.fitSamplesPerSecond);
+        demoRates.push(run.samplesPerSecond);
+        ownRates.push(run.fitSamplesPerSecond);
         fitRates.push(sync.samplesPerSecond);
+        asyncRates.push(fitAsync.samplesPerSecond);
         const syncOwn = stats(sync.epochSamplesPerSecond).median;
         syncOwnRates.push(syncOwn);
-        ratios.push(figures.samplesPerSecond / sync.samplesPerSecond);
-        ownRatios.push(figures.fitSamplesPerSecond / syncOwn);
+        ratios.push(run.samplesPerSecond / sync.samplesPerSecond);
+        ownRatios.push(run.fitSamplesPerSecond / syncOwn);
+        asyncRatios.push(fitAsync.samplesPerSecond / sync.samplesPerSecond);
       }
       const f = figures!;
       const result: DemoBenchResult = {
@@ -98,7 +111,9 @@ export async function runDemoBench(options: { quick: boolean }): Promise<DemoBen
         threads: { demo: f.threads, fitSync: fitThreads },
         demo: { samplesPerSecond: stats(demoRates).median, fitOwnSamplesPerSecond: stats(ownRates).median },
         fitSync: { samplesPerSecond: stats(fitRates).median, ownSamplesPerSecond: stats(syncOwnRates).median },
-        ratios, ratio: stats(ratios).median, ownRatios, ownRatio: stats(ownRatios).median, target: '≥ 0.8',
+        ratios, ratio: stats(ratios).median, ownRatios, ownRatio: stats(ownRatios).median,
+        fitAsync: { samplesPerSecond: stats(asyncRates).median, ratios: asyncRatios, ratio: stats(asyncRatios).median },
+        target: '≥ 0.8',
         progress: { postsPerSecondMax: f.maxPostsPerSecond, batchesPerRun: f.batches / f.runs, batchesPerPost: f.batches / f.progressPosts },
         lastRound: { seconds: f.seconds, ...f.timing },
         loadAverage: { start: load, end: os.loadavg() },
@@ -109,6 +124,8 @@ export async function runDemoBench(options: { quick: boolean }): Promise<DemoBen
           `${result.ratio.toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(', ')})`, result.target],
         ['  the same, training time only (fit\'s own epoch figures)', fmtRate(result.demo.fitOwnSamplesPerSecond), fmtRate(result.fitSync.ownSamplesPerSecond),
           `${result.ownRatio.toFixed(2)} (${ownRatios.map((r) => r.toFixed(2)).join(', ')})`, ''],
+        ['  async fit alone (yieldEvery 50, empty onBatchEnd, idle page) ÷ fitSync, wall clock', fmtRate(result.fitAsync.samplesPerSecond), fmtRate(result.fitSync.samplesPerSecond),
+          `${result.fitAsync.ratio.toFixed(2)} (${asyncRatios.map((r) => r.toFixed(2)).join(', ')})`, ''],
       ]);
       console.log(`demo: last round ${f.runs} runs of batches for ${f.batches} batches `
         + `(${result.progress.batchesPerRun.toFixed(1)} per run), ${f.progressPosts} progress posts (${result.progress.batchesPerPost.toFixed(1)} batches each), at most ${f.maxPostsPerSecond} posts in any second; `

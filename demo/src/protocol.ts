@@ -71,8 +71,8 @@ export type FromWorker =
   /** The model is built: `threads` and `threadsNote` are the model's (`threadsNote`: why it got fewer threads than 'auto' asked for). */
   | { type: 'started'; parameters: number; batchesPerEpoch: number; trainRows: number; config: TrainConfig; threads: number; threadsNote: string | null }
   /**
-   * What training produced since the last message, in one post (at most one every 50 ms, i.e.
-   * ≤ 20 a second while training): every batch's figures, held-out points, finished epochs, and
+   * What training produced since the last message, in one post (at most one every 100 ms, i.e.
+   * ≤ 10 a second while training): every batch's figures, held-out points, finished epochs, and
    * the latest confusion matrix and samples (null if none since). `runs`: runs of batches `fit`
    * has trained so far in this fit (several batches each: it does not stop after every batch);
    * `samplesPerSecond`: rows trained per wall-clock second over the last ~½ s.

@@ -6,6 +6,9 @@ import type { ModelSpec } from '../../src/index.ts';
 import { PIXELS } from './format.ts';
 import type { TrainConfig } from './protocol.ts';
 
+/** fit's longest run of batches before it yields to the worker's event loop (Stop, predictions), in ms. */
+export const YIELD_MS = 50;
+
 export function specFor(config: TrainConfig): ModelSpec {
   const relu = config.activation === 'relu' || config.activation === 'leakyRelu';
   return {

@@ -8,7 +8,7 @@
 import { createModel, type History, type Model } from '../../src/index.ts';
 import { download, splitDigits, type Split } from './digits.ts';
 import { PIXELS } from './format.ts';
-import { specFor } from './spec.ts';
+import { specFor, YIELD_MS } from './spec.ts';
 import type { BatchItem, EpochFigures, Evaluation, FromWorker, SampleItem, ToWorker, TrainConfig, ValidationPoint } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -18,10 +18,12 @@ const GRID = 48;
 const CHECKS_PER_EPOCH = 4;
 /** A held-out check is due once training has run this many times as long as the last check took. */
 const CHECK_BUDGET = 20;
-/** At most one progress message every 50 ms (20 a second; the page's prediction requests while training add ≤ 5). */
-const FLUSH_MS = 50;
-/** fit's longest run of batches before it yields to this worker's event loop (Stop, predictions). */
-const YIELD_MS = 50;
+/**
+ * At most one progress message every 100 ms (10 a second; the page's prediction requests while
+ * training add ≤ 5): every message makes the page lay out, draw the curves and paint, CPU that
+ * the training threads need on a small machine, and 10 a second already look live.
+ */
+const FLUSH_MS = 100;
 
 /** Thrown from onBatchEnd to end a fit that Stop asked to end (see run). */
 class Stopped extends Error {}

@@ -1,11 +1,10 @@
 /**
  * Shared by the demo test (test/demo/demo.test.ts) and the demo benchmark (bench/demo.ts): builds
- * the demo with Vite (from the current src/) into a folder, adds a `fitSync` page beside it
+ * the demo with Vite (from the current src/) into a folder, adds a `fitSync` worker beside it
  * (test/demo/fitsync-worker.ts bundled by esbuild: the demo's digits, split and network, trained
- * with `fitSync`), serves the folder on 127.0.0.1 with or without the COOP/COEP headers, records
+ * with `fitSync`; started by the demo page itself, so both run in the same renderer), serves the folder on 127.0.0.1 with or without the COOP/COEP headers, records
  * every message the demo's worker posts to the page, and drives a training run.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -19,7 +18,7 @@ export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-O
 /** The page's default network: 784-128-10, ReLU, Adam at 0.001, batches of 32. */
 export const DEFAULT_CONFIG: TrainConfig = { hidden: [128], activation: 'relu', optimizer: 'adam', learningRate: 0.001, batchSize: 32, epochs: 10, seed: 42 };
 
-/** Builds the demo into `outDir` and the fitSync page into `outDir/fitsync/`. */
+/** Builds the demo into `outDir`, and the fitSync worker into `outDir/fitsync/worker.js`. */
 export async function buildDemo(outDir: string): Promise<void> {
   const { build } = await import('vite');
   await build({ configFile: resolve(repo, 'demo/vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
@@ -28,16 +27,6 @@ export async function buildDemo(outDir: string): Promise<void> {
     entryPoints: [resolve(repo, 'test/demo/fitsync-worker.ts')], bundle: true, format: 'esm', platform: 'browser',
     target: 'es2022', outfile: join(outDir, 'fitsync/worker.js'), logLevel: 'warning',
   });
-  await mkdir(join(outDir, 'fitsync'), { recursive: true });
-  await writeFile(join(outDir, 'fitsync/index.html'), `<!doctype html><meta charset="utf-8"><title>fitSync</title><script type="module">
-const worker = new Worker('./worker.js', { type: 'module' });
-let queue = Promise.resolve();
-window.fitSyncRun = (config) => (queue = queue.then(() => new Promise((done) => {
-  worker.onmessage = (event) => done(event.data);
-  worker.postMessage({ config });
-})));
-window.isolated = crossOriginIsolated;
-</script>`);
 }
 
 export const serveDemo = (outDir: string, isolated: boolean): Promise<StaticServer> => serveStatic({ '/': outDir }, { headers: isolated ? ISOLATION : {} });
@@ -59,7 +48,8 @@ export async function recordWorkerMessages(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const Native = window.Worker;
     const log: unknown[] = [];
-    (window as unknown as { __demoMessages: unknown[] }).__demoMessages = log;
+    (window as unknown as { __demoMessages: unknown[]; __NativeWorker: typeof Worker }).__demoMessages = log;
+    (window as unknown as { __NativeWorker: typeof Worker }).__NativeWorker = Native;
     window.Worker = class extends Native {
       constructor(url: string | URL, options?: WorkerOptions) {
         super(url, options);
@@ -114,10 +104,24 @@ export interface FitSyncResult {
   error?: string;
 }
 
-/** Trains the demo's network on the demo's digits with fitSync in the fitSync page's worker. */
-export async function fitSyncInPage(page: Page, config: TrainConfig): Promise<FitSyncResult> {
-  const result = await page.evaluate((c) => (window as unknown as { fitSyncRun(c: unknown): Promise<FitSyncResult> }).fitSyncRun(c), config);
-  if (result.error) throw new Error(`fitSync page: ${result.error}`);
+/**
+ * Trains the demo's network on the demo's digits with fitSync (or, `mode` 'fit', with the async
+ * fit as the demo's worker calls it, without the demo's work around it), in a worker that the demo page
+ * (opened with {@link recordWorkerMessages}) starts beside its own: the same renderer process,
+ * origin and headers, so that the two rates differ only by what the workers do.
+ */
+export async function fitSyncInPage(page: Page, config: TrainConfig, mode: 'fitSync' | 'fit' = 'fitSync'): Promise<FitSyncResult> {
+  const result = await page.evaluate(([c, how]) => {
+    const w = window as unknown as { __NativeWorker: typeof Worker; __fitSync?: Worker };
+    w.__fitSync ??= new w.__NativeWorker(new URL('fitsync/worker.js', location.href), { type: 'module', name: 'fitSync' });
+    const worker = w.__fitSync;
+    return new Promise<FitSyncResult>((done) => {
+      worker.onmessage = (event) => done(event.data as FitSyncResult);
+      worker.onerror = (event) => done({ error: `the fitSync worker failed: ${event.message}` } as FitSyncResult);
+      worker.postMessage({ config: c, mode: how });
+    });
+  }, [config, mode] as const);
+  if (result.error) throw new Error(`fitSync worker: ${result.error}`);
   return result;
 }
 
