@@ -3,7 +3,7 @@
 
 export { gemm_nn, gemm_nt, gemm_tn, gemm_block, gemm_scratch_bytes } from './gemm';
 export {
-  parallel_setup, parallel_board, worker_run, par_gemm_nn, par_gemm_nt, par_gemm_tn, par_column_sums,
+  parallel_setup, parallel_board, parallel_thresholds, worker_run, par_gemm_nn, par_gemm_nt, par_gemm_tn, par_column_sums,
   par_activation_backward, par_softmax_forward, par_softmax_backward, par_activation_forward, par_all_finite,
 } from './parallel';
 export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';

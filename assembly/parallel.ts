@@ -112,9 +112,19 @@ const J_NESTEROV = 28;
 // JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
 
 // A GEMM below this many multiply-adds, or an element-wise job below PAR_MIN_ELEMENTS, runs on
-// the calling thread alone: a hand-off costs about a microsecond.
-const PAR_MIN_MACS: i64 = 1 << 16;
-const PAR_MIN_ELEMENTS: i32 = 1 << 13;
+// the calling thread alone. On idle cores a hand-off costs about a microsecond and splitting such a
+// job (≈ 5 µs of work) gains about as much as its join costs; with other processes on the cores
+// every join risks waiting for a descheduled thread, so fewer joins win: 784-128-10 b64 on two
+// threads trained 1.12× faster with these thresholds than with half of each (2^16 and 2^13),
+// paired in one process at load ~5 (parallel_thresholds).
+const PAR_MIN_MACS: i32 = 1 << 17;
+const PAR_MIN_ELEMENTS: i32 = 1 << 14;
+// The thresholds in use (parallel_thresholds changes them, for measuring; the calling thread's
+// instance alone reads them). They decide only where work runs, never its bits.
+let minMacs: i64 = PAR_MIN_MACS;
+let minElements: i32 = PAR_MIN_ELEMENTS;
+// The gradient check's smallest block: a constant, since the blocks fix the order of Σg².
+const SUMMARY_MIN_BLOCK: i32 = 1 << 13;
 // Spins (each an atomic load) before a waiting worker sleeps: about 50–100 µs, longer than the
 // gaps between the jobs of a training step, much shorter than the gaps between runs of steps.
 const SPIN_LIMIT = 1 << 15;
@@ -122,6 +132,13 @@ const SPIN_LIMIT = 1 << 15;
 // @ts-ignore: decorator
 @inline function addr(b: usize, word: i32): usize {
   return <usize>load<u32>(b + (<usize>word << 2));
+}
+
+// Sets the smallest GEMM (multiply-adds) and element-wise job (values) that is split across
+// threads; 0 keeps a default (131,072 and 16,384). For benchmarks: any thresholds give the same bits.
+export function parallel_thresholds(macs: i32, elements: i32): void {
+  minMacs = macs > 0 ? <i64>macs : <i64>PAR_MIN_MACS;
+  minElements = elements > 0 ? elements : PAR_MIN_ELEMENTS;
 }
 
 // The main instance's board (0 until parallel_setup).
@@ -332,7 +349,7 @@ export function worker_run(b: usize, id: i32): void {
 function gemm_job(form: i32, out: usize, a: usize, b: usize, bias: usize, m: i32, k: i32, n: i32,
   activation: i32, alpha: f32, accumulate: i32, scratch: usize): void {
   const macs = <i64>m * <i64>k * <i64>n;
-  if (!board || threads() == 1 || macs < PAR_MIN_MACS) {
+  if (!board || threads() == 1 || macs < minMacs) {
     gemm_block(form, out, a, b, bias, m, k, n, 0, m, 0, n, activation, alpha, accumulate, scratch_of(board, 0, scratch));
     return;
   }
@@ -393,7 +410,7 @@ export function par_gemm_tn(out: usize, a: usize, b: usize, bias_grad: usize, m:
 
 // column_sums, split by columns (whole columns per task, 16 at a time).
 export function par_column_sums(out: usize, inp: usize, m: i32, n: i32, accumulate: i32): void {
-  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) {
+  if (!board || threads() == 1 || m * n < minElements) {
     column_sums(out, inp, m, n, accumulate);
     return;
   }
@@ -408,7 +425,7 @@ export function par_column_sums(out: usize, inp: usize, m: i32, n: i32, accumula
 
 // activation_forward, split into ranges of whole vectors.
 export function par_activation_forward(out: usize, inp: usize, len: i32, kind: i32, alpha: f32): void {
-  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+  if (!board || threads() == 1 || len < minElements) {
     activation_forward(out, inp, len, kind, alpha);
     return;
   }
@@ -418,12 +435,12 @@ export function par_activation_forward(out: usize, inp: usize, len: i32, kind: i
   store<i32>(at(j, J_N), len);
   store<i32>(at(j, J_ACTIVATION), kind);
   store<f32>(at(j, J_ALPHA), alpha);
-  range_job(JOB_ACTIVATION_FORWARD, len, 16, PAR_MIN_ELEMENTS / 2);
+  range_job(JOB_ACTIVATION_FORWARD, len, 16, minElements / 2);
 }
 
 // activation_backward, split into ranges of whole vectors.
 export function par_activation_backward(dinp: usize, dout: usize, out: usize, len: i32, kind: i32, alpha: f32): void {
-  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+  if (!board || threads() == 1 || len < minElements) {
     activation_backward(dinp, dout, out, len, kind, alpha);
     return;
   }
@@ -434,7 +451,7 @@ export function par_activation_backward(dinp: usize, dout: usize, out: usize, le
   store<i32>(at(j, J_N), len);
   store<i32>(at(j, J_ACTIVATION), kind);
   store<f32>(at(j, J_ALPHA), alpha);
-  range_job(JOB_ACTIVATION_BACKWARD, len, 16, PAR_MIN_ELEMENTS / 2);
+  range_job(JOB_ACTIVATION_BACKWARD, len, 16, minElements / 2);
 }
 
 function softmax_job(kind: i32, out: usize, a: usize, b: usize, m: i32, n: i32): void {
@@ -444,18 +461,18 @@ function softmax_job(kind: i32, out: usize, a: usize, b: usize, m: i32, n: i32):
   store<u32>(at(j, J_B), <u32>b);
   store<i32>(at(j, J_M), m);
   store<i32>(at(j, J_N), n);
-  range_job(kind, m, 1, max<i32>(1, (PAR_MIN_ELEMENTS / 2) / max<i32>(n, 1)));
+  range_job(kind, m, 1, max<i32>(1, (minElements / 2) / max<i32>(n, 1)));
 }
 
 // softmax_forward, split by rows.
 export function par_softmax_forward(out: usize, inp: usize, m: i32, n: i32): void {
-  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_forward(out, inp, m, n);
+  if (!board || threads() == 1 || m * n < minElements) softmax_forward(out, inp, m, n);
   else softmax_job(JOB_SOFTMAX_FORWARD, out, inp, 0, m, n);
 }
 
 // softmax_backward, split by rows.
 export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i32, n: i32): void {
-  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS) softmax_backward(dinp, dout, out, m, n);
+  if (!board || threads() == 1 || m * n < minElements) softmax_backward(dinp, dout, out, m, n);
   else softmax_job(JOB_SOFTMAX_BACKWARD, dinp, dout, out, m, n);
 }
 
@@ -464,7 +481,7 @@ export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i3
 export function par_optimizer_update(kind: i32, param: usize, grad: usize, s1: usize, s2: usize, s3: usize, len: i32,
   lr: f32, beta1: f32, beta2: f32, epsilon: f32, decay: f32, nesterov: i32, momentum: f32, c1: f32, c2: f32, c3: f32,
   scale: f32, clip: f32): void {
-  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS) {
+  if (!board || threads() == 1 || len < minElements) {
     optimizer_update(kind, param, grad, s1, s2, s3, len, lr, beta1, beta2, epsilon, decay, nesterov, momentum, c1, c2, c3, scale, clip);
     return;
   }
@@ -488,14 +505,14 @@ export function par_optimizer_update(kind: i32, param: usize, grad: usize, s1: u
   store<f32>(at(j, J_C3), c3);
   store<f32>(at(j, J_SCALE), scale);
   store<f32>(at(j, J_CLIP), clip);
-  range_job(JOB_UPDATE, len, 16, PAR_MIN_ELEMENTS / 2);
+  range_job(JOB_UPDATE, len, 16, minElements / 2);
 }
 
 // Floats per block of the gradient summary: at least 8,192, and at most SUMMARY_BLOCKS blocks;
 // it depends on the length alone, so the sum below has the same order on any thread count.
 // @ts-ignore: decorator
 @inline function summary_block(len: i32): i32 {
-  return max<i32>(PAR_MIN_ELEMENTS, ((len + SUMMARY_BLOCKS - 1) / SUMMARY_BLOCKS + 15) & ~15);
+  return max<i32>(SUMMARY_MIN_BLOCK, ((len + SUMMARY_BLOCKS - 1) / SUMMARY_BLOCKS + 15) & ~15);
 }
 
 // One block's (max |g|, Σ g²) into out (f64 each); Σ g² only when `squares` (else 0: max_abs
@@ -543,7 +560,7 @@ export function par_gradient_summary(out: usize, grad: usize, len: i32, squares:
 // Copies rows: row r of dst (m, n) = row picked[r] of src (·, n), split by rows.
 export function par_gather_rows(dst: usize, src: usize, picked: usize, m: i32, n: i32): void {
   const rowBytes = <usize>n << 2;
-  if (!board || threads() == 1 || m * n < PAR_MIN_ELEMENTS * 2) {
+  if (!board || threads() == 1 || m * n < minElements * 2) {
     for (let r = 0; r < m; r++) memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
     return;
   }
@@ -553,16 +570,16 @@ export function par_gather_rows(dst: usize, src: usize, picked: usize, m: i32, n
   store<u32>(at(j, J_B), <u32>picked);
   store<i32>(at(j, J_M), m);
   store<i32>(at(j, J_N), n);
-  range_job(JOB_GATHER, m, 1, max<i32>(1, PAR_MIN_ELEMENTS / max<i32>(n, 1)));
+  range_job(JOB_GATHER, m, 1, max<i32>(1, minElements / max<i32>(n, 1)));
 }
 
 // all_finite, split into ranges: 1 when every one of len floats from inp is finite, else 0.
 export function par_all_finite(inp: usize, len: i32): i32 {
-  if (!board || threads() == 1 || len < PAR_MIN_ELEMENTS * 4) return all_finite(inp, len);
+  if (!board || threads() == 1 || len < minElements * 4) return all_finite(inp, len);
   const j = at(board, W_JOB);
   store<u32>(at(j, J_A), <u32>inp);
   store<i32>(at(j, J_N), len);
-  range_job(JOB_FINITE, len, 16, PAR_MIN_ELEMENTS * 2);
+  range_job(JOB_FINITE, len, 16, minElements * 2);
   const tasks = load<i32>(at(j, J_TASKS));
   for (let t = 0; t < tasks; t++) if (!load<i32>(at(board, W_PARTIALS + t))) return 0;
   return 1;

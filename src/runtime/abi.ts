@@ -82,6 +82,7 @@ export interface KernelExports {
   // assembly/parallel.ts: the job board shared with worker threads
   parallel_setup(board: number, threads: number, scratch: number, stride: number): void;
   parallel_board(): number;
+  parallel_thresholds(macs: number, elements: number): void;
   par_all_finite(inp: number, len: number): number;
   worker_run(board: number, id: number): void;
   gemm_block(form: number, out: number, a: number, b: number, bias: number, m: number, k: number, n: number,

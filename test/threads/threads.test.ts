@@ -105,6 +105,24 @@ describe('threads', () => {
     model.dispose();
   });
 
+  it('splits even the smallest jobs to the same bits (thresholds at 1: every GEMM and element-wise job is split)', async () => {
+    const spec: Spec = { inputs: 5, layers: [{ units: 3, activation: 'tanh' }, { type: 'dropout', rate: 0.3 }, { units: 17, activation: 'relu' }, { units: 2, activation: 'softmax' }], optimizer: 'nadam', seed: 8, kernels: 'portable' };
+    const { x, y } = data(37, 5, 2, 6);
+    const one = await createModel({ ...spec, threads: 1 });
+    await one.fit(x, y, { epochs: 3, batchSize: 7 });
+    const split = await createModel({ ...spec, threads: 3 });
+    (split as unknown as { net: { k: { parallel_thresholds(macs: number, elements: number): void } } }).net.k.parallel_thresholds(1, 1);
+    await warmedUp(split, x);
+    await split.fit(x, y, { epochs: 3, batchSize: 7 });
+    expect(internals(split).pool!.helped).toBeGreaterThan(0);
+    split.getWeights().forEach((layer, i) => {
+      expect(bits(layer.weight, one.getWeights()[i].weight), `layer ${i} weights`).toBe(true);
+      expect(bits(layer.bias, one.getWeights()[i].bias), `layer ${i} biases`).toBe(true);
+    });
+    expect(bits(split.predict(x).data, one.predict(x).data)).toBe(true);
+    split.dispose();
+  });
+
   it("'auto' gives a small network one thread and a large one the cores", async () => {
     const small = await createModel({ inputs: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }] });
     expect(small.threads).toBe(1);
