@@ -48,7 +48,10 @@ describe.skipIf(!chromiumAvailable())('demo page (Chromium)', () => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+    // which document or worker asked, and when (a worker's request has no frame)
+    const origin = (request: { frame(): { url(): string } }) => { try { return request.frame().url(); } catch { return 'a worker'; } };
+    const started = Date.now();
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''} (from ${origin(request)}, ${Date.now() - started} ms into the test)`));
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
     });
