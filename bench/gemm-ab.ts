@@ -21,10 +21,10 @@
  * samples/s and the per-round ratios.
  */
 import { readFileSync } from 'node:fs';
-import { createMemory, unshareMemory } from '../src/runtime/module.js';
+import { unshareMemory } from '../src/runtime/module.js';
 import { createModel, type Model } from '../src/index.js';
 import { syntheticData } from './peers/harness.js';
-import type { KernelExports } from '../src/runtime/abi.js';
+import { Ours } from './gemm.js';
 
 type Form = 'nn' | 'nt' | 'tn';
 interface Case { form: Form; m: number; k: number; n: number; label: string }
@@ -45,28 +45,8 @@ const SETS: Record<string, Case[]> = {
   train: [...trainingCases([784, 128, 10], 64), ...trainingCases([784, 128, 10], 256), ...trainingCases([784, 512, 256, 10], 128)],
 };
 
-class Kernels {
-  readonly k: KernelExports;
-  private top: number;
-  constructor(readonly file: string) {
-    const memory = createMemory(false);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(unshareMemory(readFileSync(file))), { env: { memory } });
-    this.k = { ...(instance.exports as object), memory } as unknown as KernelExports;
-    this.top = (this.k.heap_base() + 15) & ~15;
-  }
-  alloc(bytes: number): number {
-    const address = this.top;
-    this.top = (this.top + bytes + 63) & ~63;
-    const need = this.top - this.k.memory.buffer.byteLength;
-    if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
-    return address;
-  }
-  put(values: Float32Array): number {
-    const address = this.alloc(values.length * 4);
-    new Float32Array(this.k.memory.buffer, address, values.length).set(values);
-    return address;
-  }
-}
+// 64-byte aligned buffers, as the network driver lays them out
+const kernelsOf = (file: string) => new Ours(file, 64);
 
 function random(length: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -79,7 +59,7 @@ function random(length: number, seed: number): Float32Array {
 }
 
 /** A bound call of one form on one binary, its inputs placed in that binary's memory. */
-function prepare(kern: Kernels, c: Case, a: Float32Array, b: Float32Array): { run: () => void; out: () => Float32Array } {
+function prepare(kern: Ours, c: Case, a: Float32Array, b: Float32Array): { run: () => void; out: () => Float32Array } {
   const { form, m, k, n } = c;
   const pa = kern.put(a), pb = kern.put(b), po = kern.alloc(m * n * 4);
   const scratch = kern.alloc(kern.k.gemm_scratch_bytes(form === 'nn' ? 0 : form === 'nt' ? 1 : 2, m, k, n));
@@ -162,7 +142,7 @@ async function main(): Promise<void> {
   }
   if (files.length !== 2) throw new Error('bench/gemm-ab.ts: give two kernel binaries, A and B');
   if (training) return train(files, args.includes('--rounds') ? rounds : 9);
-  const kernels = files.map((f) => new Kernels(f));
+  const kernels = files.map(kernelsOf);
   console.log(`A = ${files[0]}\nB = ${files[1]}\n${rounds} rounds of ≥ ${ms} ms each per binary, A B A B …`);
   console.log('case                              form     m     k     n   GFLOP/s A med/best   B med/best   B÷A median (min–max)  best B÷A');
   const ratios: number[] = [];

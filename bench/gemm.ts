@@ -88,11 +88,12 @@ type Contender = (typeof CONTENDERS)[number];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-class Ours {
+/** A kernel binary (the release build by default) with buffers carved from its memory, `align` bytes apart. */
+export class Ours {
   readonly k: KernelExports;
   private top: number;
-  constructor() {
-    const bytes = readFileSync(path.join(here, '../build/neuronine.wasm'));
+  constructor(readonly file = path.join(here, '../build/neuronine.wasm'), private readonly align = 16) {
+    const bytes = readFileSync(file);
     const memory = createMemory(false);
     const instance = new WebAssembly.Instance(new WebAssembly.Module(unshareMemory(bytes)), { env: { memory } });
     this.k = { ...(instance.exports as object), memory } as unknown as KernelExports;
@@ -103,7 +104,7 @@ class Ours {
   }
   alloc(bytes: number): number {
     const address = this.top;
-    this.top = (this.top + bytes + 15) & ~15;
+    this.top = (this.top + bytes + this.align - 1) & ~(this.align - 1);
     const need = this.top - this.k.memory.buffer.byteLength;
     if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
     return address;
