@@ -19,6 +19,17 @@
 
 import { clip_f32x4, clip_f32 } from './simd';
 
+// The exponential moving average β·old + (1 − β)·x that adam, adamax, nadam and rmsprop keep of ĝ
+// and ĝ² (lanes: `rest` = splat(1 − β)); written once so every optimizer rounds it alike.
+// @ts-ignore: decorator
+@inline function ema_f32x4(beta: v128, rest: v128, old: v128, x: v128): v128 {
+  return f32x4.add(f32x4.mul(beta, old), f32x4.mul(rest, x));
+}
+// @ts-ignore: decorator
+@inline function ema_f32(beta: f32, old: f32, x: f32): f32 {
+  return beta * old + (1.0 - beta) * x;
+}
+
 // Optimizer codes: the `code` column of the table in src/model/optimizers.ts.
 export const OPT_SGD: i32 = 0;
 export const OPT_MOMENTUM: i32 = 1;
@@ -104,8 +115,8 @@ export function adam_update(param: usize, grad: usize, moment1: usize, moment2: 
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
-    const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment1 + off)), f32x4.mul(vb1c, vg));
-    const vv = f32x4.add(f32x4.mul(vb2, v128.load(moment2 + off)), f32x4.mul(vb2c, f32x4.mul(vg, vg)));
+    const vm = ema_f32x4(vb1, vb1c, v128.load(moment1 + off), vg);
+    const vv = ema_f32x4(vb2, vb2c, v128.load(moment2 + off), f32x4.mul(vg, vg));
     v128.store(moment1 + off, vm);
     v128.store(moment2 + off, vv);
     const vp = v128.load(param + off);
@@ -117,8 +128,8 @@ export function adam_update(param: usize, grad: usize, moment1: usize, moment2: 
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const g = clip_f32(load<f32>(grad + off), scale, clip);
-    const m = beta1 * load<f32>(moment1 + off) + (1.0 - beta1) * g;
-    const v = beta2 * load<f32>(moment2 + off) + (1.0 - beta2) * (g * g);
+    const m = ema_f32(beta1, load<f32>(moment1 + off), g);
+    const v = ema_f32(beta2, load<f32>(moment2 + off), g * g);
     store<f32>(moment1 + off, m);
     store<f32>(moment2 + off, v);
     const p = load<f32>(param + off);
@@ -139,11 +150,11 @@ export function rmsprop_update(param: usize, grad: usize, velocity: usize, mean_
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
-    const vv = f32x4.add(f32x4.mul(vrho, v128.load(velocity + off)), f32x4.mul(vrhoc, f32x4.mul(vg, vg)));
+    const vv = ema_f32x4(vrho, vrhoc, v128.load(velocity + off), f32x4.mul(vg, vg));
     v128.store(velocity + off, vv);
     let vden: v128;
     if (mean_grad) {
-      const va = f32x4.add(f32x4.mul(vrho, v128.load(mean_grad + off)), f32x4.mul(vrhoc, vg));
+      const va = ema_f32x4(vrho, vrhoc, v128.load(mean_grad + off), vg);
       v128.store(mean_grad + off, va);
       vden = f32x4.add(f32x4.sub(vv, f32x4.mul(va, va)), veps);
     } else {
@@ -159,11 +170,11 @@ export function rmsprop_update(param: usize, grad: usize, velocity: usize, mean_
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const g = clip_f32(load<f32>(grad + off), scale, clip);
-    const v = rho * load<f32>(velocity + off) + (1.0 - rho) * (g * g);
+    const v = ema_f32(rho, load<f32>(velocity + off), g * g);
     store<f32>(velocity + off, v);
     let den: f32;
     if (mean_grad) {
-      const a = rho * load<f32>(mean_grad + off) + (1.0 - rho) * g;
+      const a = ema_f32(rho, load<f32>(mean_grad + off), g);
       store<f32>(mean_grad + off, a);
       den = (v - a * a) + epsilon;
     } else {
@@ -214,7 +225,7 @@ export function adamax_update(param: usize, grad: usize, moment: usize, norm: us
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
-    const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment + off)), f32x4.mul(vb1c, vg));
+    const vm = ema_f32x4(vb1, vb1c, v128.load(moment + off), vg);
     const vu = f32x4.max(f32x4.mul(vb2, v128.load(norm + off)), f32x4.abs(vg));
     v128.store(moment + off, vm);
     v128.store(norm + off, vu);
@@ -224,7 +235,7 @@ export function adamax_update(param: usize, grad: usize, moment: usize, norm: us
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const g = clip_f32(load<f32>(grad + off), scale, clip);
-    const m = beta1 * load<f32>(moment + off) + (1.0 - beta1) * g;
+    const m = ema_f32(beta1, load<f32>(moment + off), g);
     const u = max<f32>(beta2 * load<f32>(norm + off), abs<f32>(g));
     store<f32>(moment + off, m);
     store<f32>(norm + off, u);
@@ -245,8 +256,8 @@ export function nadam_update(param: usize, grad: usize, moment1: usize, moment2:
   for (; i + 4 <= len; i += 4) {
     const off = <usize>i << 2;
     const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
-    const vm = f32x4.add(f32x4.mul(vb1, v128.load(moment1 + off)), f32x4.mul(vb1c, vg));
-    const vv = f32x4.add(f32x4.mul(vb2, v128.load(moment2 + off)), f32x4.mul(vb2c, f32x4.mul(vg, vg)));
+    const vm = ema_f32x4(vb1, vb1c, v128.load(moment1 + off), vg);
+    const vv = ema_f32x4(vb2, vb2c, v128.load(moment2 + off), f32x4.mul(vg, vg));
     v128.store(moment1 + off, vm);
     v128.store(moment2 + off, vv);
     const vnum = f32x4.add(f32x4.mul(va, vm), f32x4.mul(vb, vg));
@@ -256,8 +267,8 @@ export function nadam_update(param: usize, grad: usize, moment1: usize, moment2:
   for (; i < len; i++) {
     const off = <usize>i << 2;
     const g = clip_f32(load<f32>(grad + off), scale, clip);
-    const m = beta1 * load<f32>(moment1 + off) + (1.0 - beta1) * g;
-    const v = beta2 * load<f32>(moment2 + off) + (1.0 - beta2) * (g * g);
+    const m = ema_f32(beta1, load<f32>(moment1 + off), g);
+    const v = ema_f32(beta2, load<f32>(moment2 + off), g * g);
     store<f32>(moment1 + off, m);
     store<f32>(moment2 + off, v);
     const num = a * m + b * g;
