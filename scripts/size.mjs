@@ -5,7 +5,7 @@
 //     browser, ESM, minified, code splitting), gzip -9 (zlib). The core figure is every chunk but
 //     the bundled data sets, which are lazy import() chunks fetched only when called (reported on
 //     their own), the relaxed-SIMD kernel build and the worker pool, lazy chunks as well. The
-//     core includes the portable kernel module, embedded raw-deflated as base64;
+//     core includes the portable kernel module, embedded deflated as base64;
 //   - the breakdown: the JS without the embedded wasm, and the .wasm file gzipped (what a user who
 //     streams dist/neuronine.wasm downloads beside the JS);
 //   - a tree-shaken app that imports only createModel (sideEffects: false at work);

@@ -1,6 +1,6 @@
 /**
  * Loading the kernel module. Two release builds exist, from one source: `portable` (SIMD,
- * embedded raw-deflated as base64 in src/runtime/wasm-binary.ts, part of the core) and `relaxed` (the same
+ * embedded deflated (zlib format) as base64 in src/runtime/wasm-binary.ts, part of the core) and `relaxed` (the same
  * with fused multiply-add, f32x4.relaxed_madd; src/runtime/wasm-relaxed.ts, a separate chunk
  * imported only when chosen). Both import their memory, declared shared so that worker threads
  * can run on it; a model without threads gets a copy of the module with that flag cleared
@@ -38,14 +38,15 @@ const compiled = new Map<string, Promise<WebAssembly.Module>>();
 const ready = new Map<string, WebAssembly.Module>();
 
 /**
- * Inflates an embedded kernel module: base64 (atob), then raw deflate (DecompressionStream, in
- * Node 18+ and in every browser that has WebAssembly SIMD: Chrome 103+, Firefox 113+, Safari 16.4+).
+ * Inflates an embedded kernel module: base64 (atob), then deflate in the zlib format
+ * (DecompressionStream('deflate'): Node 18+, Chrome 80+, Firefox 113+, Safari 16.4+; of the
+ * engines with WebAssembly SIMD only Firefox 89–112 lack it).
  */
 export async function inflateEmbedded(text: string): Promise<Uint8Array<ArrayBuffer>> {
   if (typeof DecompressionStream !== 'function') {
-    throw new Error('neuronine: this JavaScript engine lacks DecompressionStream, which unpacks the embedded kernel module; Node 18+, Chrome 103+, Firefox 113+ and Safari 16.4+ have it');
+    throw new Error('neuronine: this JavaScript engine lacks DecompressionStream, which unpacks the embedded kernel module; Node 18+, Chrome 80+, Firefox 113+ and Safari 16.4+ have it');
   }
-  const stream = new Blob([decodeBase64(text)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  const stream = new Blob([decodeBase64(text)]).stream().pipeThrough(new DecompressionStream('deflate'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
