@@ -12,7 +12,7 @@ import { checkKeys } from '../check.js';
 import type { Network } from './network.js';
 import type { ResolvedSpec } from './spec.js';
 import { metricFor, prepare, score, stage, toStaged, fromStaged, type MetricKind, type Prepared } from './evaluate.js';
-import { isDataset, yieldToEventLoop, type BatchLogs, type EpochLogs, type FitOptions, type History, type PipelineLike } from './fit.js';
+import { checkRunControls, isDataset, yieldToEventLoop, type BatchLogs, type EpochLogs, type FitOptions, type History, type PipelineLike } from './fit.js';
 import { checkOutputAgainstData, describeData } from './agreement.js';
 
 /** Options of `fit` on a batch source. */
@@ -49,14 +49,7 @@ function resolveStreamOptions(where: string, options: unknown): Required<Pick<St
   const o = options as StreamFitOptions;
   const epochs = o.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`${where}: options.epochs must be a non-negative integer; got ${String(epochs)}`);
-  const yieldEvery = o.yieldEvery ?? 10;
-  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)) throw new RangeError(`${where}: options.yieldEvery must be a number of milliseconds ≥ 0; got ${String(yieldEvery)}`);
-  for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
-    if (o[name] !== undefined && typeof o[name] !== 'function') throw new TypeError(`${where}: options.${name} must be a function; got ${typeof o[name]}`);
-  }
-  if (o.signal !== undefined && typeof (o.signal as AbortSignal)?.aborted !== 'boolean') {
-    throw new TypeError(`${where}: options.signal must be an AbortSignal (from an AbortController); got ${o.signal === null ? 'null' : typeof o.signal}`);
-  }
+  const yieldEvery = checkRunControls(where, o);
   return { ...o, epochs, yieldEvery };
 }
 

@@ -306,6 +306,22 @@ function resolveSampleWeight(where: string, value: unknown, rows: number): Array
  * nothing in the model.
  * @throws TypeError or RangeError naming the option or the row and column that is wrong.
  */
+/**
+ * The options that steer a run, checked alike by `fit` and the streamed fit: `yieldEvery`
+ * (returned, default 10 ms), the `onEpochEnd`/`onBatchEnd` callbacks and `signal`.
+ */
+export function checkRunControls(where: string, options: Pick<FitOptions, 'yieldEvery' | 'onEpochEnd' | 'onBatchEnd' | 'signal'>): number {
+  const yieldEvery = options.yieldEvery ?? 10;
+  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)) throw new RangeError(`${where}: options.yieldEvery must be a number of milliseconds ≥ 0; got ${String(yieldEvery)}`);
+  for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${where}: options.${name} must be a function; got ${typeof options[name]}`);
+  }
+  if (options.signal !== undefined && typeof (options.signal as AbortSignal)?.aborted !== 'boolean') {
+    throw new TypeError(`${where}: options.signal must be an AbortSignal (from an AbortController); got ${options.signal === null ? 'null' : typeof options.signal}`);
+  }
+  return yieldEvery;
+}
+
 export function resolveFit(where: string, host: FitHost, a: unknown, b: unknown, c: unknown): ResolvedFit {
   const { x, y, options, pipeline } = splitArguments(where, a, b, c);
   checkOptionKeys(`${where}: options`, options, FIT_KEYS);
@@ -315,14 +331,7 @@ export function resolveFit(where: string, host: FitHost, a: unknown, b: unknown,
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${where}: options.batchSize must be a positive integer; got ${String(batchSize)}`);
   if (batchSize > 1 << 20) throw new RangeError(`${where}: options.batchSize is ${batchSize}, above the limit of ${1 << 20}`);
-  const yieldEvery = options.yieldEvery ?? 10;
-  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0)) throw new RangeError(`${where}: options.yieldEvery must be a number of milliseconds ≥ 0; got ${String(yieldEvery)}`);
-  for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${where}: options.${name} must be a function; got ${typeof options[name]}`);
-  }
-  if (options.signal !== undefined && typeof (options.signal as AbortSignal)?.aborted !== 'boolean') {
-    throw new TypeError(`${where}: options.signal must be an AbortSignal (from an AbortController); got ${options.signal === null ? 'null' : typeof options.signal}`);
-  }
+  const yieldEvery = checkRunControls(where, options);
   if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') throw new TypeError(`${where}: options.shuffle must be true or false; got ${typeof options.shuffle}`);
   const split = options.validationSplit ?? 0;
   if (typeof split !== 'number' || !(split >= 0 && split < 1)) throw new RangeError(`${where}: options.validationSplit must be a fraction in [0, 1); got ${String(split)}`);
