@@ -5,6 +5,7 @@ export { gemm_nn, gemm_nt, gemm_tn, gemm_block, gemm_scratch_bytes } from './gem
 export {
   parallel_setup, parallel_board, parallel_thresholds, worker_run, par_gemm_nn, par_gemm_nt, par_gemm_tn, par_column_sums,
   par_activation_backward, par_softmax_forward, par_softmax_backward, par_activation_forward, par_all_finite,
+  par_dropout_forward, par_dropout_backward, par_batchnorm_forward, par_batchnorm_inference, par_batchnorm_backward,
 } from './parallel';
 export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
 export { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,

@@ -46,6 +46,14 @@ const PHI: u32 = 0x9e3779b9;
 // out = inp ⊙ mask with a fresh mask (len values, out may alias inp); see the header.
 // 0 ≤ rate < 1; `stream` numbers the call (the driver counts dropout calls in the plan).
 export function dropout_forward(out: usize, mask: usize, inp: usize, len: i32, rate: f32, seed: u32, stream: u32): void {
+  dropout_forward_block(out, mask, inp, 0, len, rate, seed, stream);
+}
+
+// Elements i0 … i1 − 1 of dropout_forward's call over out, mask, inp (each from element 0): each
+// draws the bit the whole call gives it, since the hash takes the element's own index. The
+// parallel job (parallel.ts) runs ranges of a call on several threads with this.
+export function dropout_forward_block(out: usize, mask: usize, inp: usize, i0: i32, i1: i32, rate: f32, seed: u32,
+  stream: u32): void {
   const keep: f64 = 1.0 - <f64>rate;
   const threshold = <i32>nearest<f64>(keep * 16777216.0);
   const scale = <f32>(1.0 / keep);
@@ -53,10 +61,11 @@ export function dropout_forward(out: usize, mask: usize, inp: usize, len: i32, r
   const vkey = i32x4.splat(key);
   const vthreshold = i32x4.splat(threshold);
   const vscale = f32x4.splat(scale);
-  let vcount = i32x4(0, PHI, PHI * 2, PHI * 3); // i·φ for the four lanes
+  // i·φ for the four lanes
+  let vcount = i32x4.add(i32x4.splat(<i32>(<u32>i0 * PHI)), i32x4(0, PHI, PHI * 2, PHI * 3));
   const vstep = i32x4.splat(PHI * 4);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const off = <usize>i << 2;
     const vh = mix_i32x4(v128.xor(vcount, vkey));
     const vmask = v128.and(vscale, i32x4.lt_s(i32x4.shr_u(vh, 8), vthreshold));
@@ -64,7 +73,7 @@ export function dropout_forward(out: usize, mask: usize, inp: usize, len: i32, r
     v128.store(out + off, f32x4.mul(v128.load(inp + off), vmask));
     vcount = i32x4.add(vcount, vstep);
   }
-  for (; i < len; i++) {
+  for (; i < i1; i++) {
     const off = <usize>i << 2;
     const h = mix_u32((<u32>i * PHI) ^ key);
     const m: f32 = <i32>(h >> 8) < threshold ? scale : 0;
@@ -86,21 +95,21 @@ export function dropout_backward(dinp: usize, dout: usize, mask: usize, len: i32
   }
 }
 
-// y = γ·((x − mean)·inv_std) + β row by row, with x̂ kept when xhat != 0. out may alias inp.
-// inp, out, xhat are (m, n); mean, inv_std, gamma, beta are (n).
+// y = γ·((x − mean)·inv_std) + β row by row over columns j0 … j1 − 1, with x̂ kept when xhat != 0.
+// out may alias inp. inp, out, xhat are (m, n); mean, inv_std, gamma, beta are (n).
 function batchnorm_apply(out: usize, xhat: usize, inp: usize, mean: usize, inv_std: usize, gamma: usize,
-  beta: usize, m: i32, n: i32): void {
+  beta: usize, m: i32, n: i32, j0: i32, j1: i32): void {
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < m; r++) {
     const row = <usize>r * rowBytes;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const off = <usize>j << 2;
       const vxhat = f32x4.mul(f32x4.sub(v128.load(inp + row + off), v128.load(mean + off)), v128.load(inv_std + off));
       if (xhat) v128.store(xhat + row + off, vxhat);
       v128.store(out + row + off, f32x4.add(f32x4.mul(v128.load(gamma + off), vxhat), v128.load(beta + off)));
     }
-    for (; j < n; j++) {
+    for (; j < j1; j++) {
       const off = <usize>j << 2;
       const xh = (load<f32>(inp + row + off) - load<f32>(mean + off)) * load<f32>(inv_std + off);
       if (xhat) store<f32>(xhat + row + off, xh);
@@ -117,6 +126,15 @@ function batchnorm_apply(out: usize, xhat: usize, inp: usize, mean: usize, inv_s
 // row by row in the same order whatever path (block, vector, scalar tail) it takes.
 export function batchnorm_forward(out: usize, xhat: usize, mean: usize, variance: usize, inv_std: usize,
   inp: usize, gamma: usize, beta: usize, m: i32, n: i32, epsilon: f32): void {
+  batchnorm_forward_block(out, xhat, mean, variance, inv_std, inp, gamma, beta, m, n, 0, n, epsilon);
+}
+
+// batchnorm_forward's columns j0 … j1 − 1 (the arguments are the whole call's): each column's
+// statistics and outputs are computed from that column alone, so blocks of columns can run on
+// different threads (parallel.ts cuts at multiples of 16, so every column takes the path it takes
+// in the whole call).
+export function batchnorm_forward_block(out: usize, xhat: usize, mean: usize, variance: usize, inv_std: usize,
+  inp: usize, gamma: usize, beta: usize, m: i32, n: i32, j0: i32, j1: i32, epsilon: f32): void {
   const rowBytes = <usize>n << 2;
   const end = <usize>m * rowBytes;
   const invm: f32 = <f32>(1.0 / <f64>m);
@@ -124,8 +142,8 @@ export function batchnorm_forward(out: usize, xhat: usize, mean: usize, variance
   const veps = f32x4.splat(epsilon);
   const vone = f32x4.splat(1.0);
   const vzero = f32x4.splat(0.0);
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
+  let j = j0;
+  for (; j + 16 <= j1; j += 16) {
     const c = <usize>j << 2;
     let s0 = vzero, s1 = vzero, s2 = vzero, s3 = vzero;
     for (let at = c; at < end; at += rowBytes) {
@@ -165,7 +183,7 @@ export function batchnorm_forward(out: usize, xhat: usize, mean: usize, variance
       v128.store(o, f32x4.add(f32x4.mul(g3, x3), b3), 48);
     }
   }
-  for (; j + 4 <= n; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     const c = <usize>j << 2;
     let s0 = vzero;
     for (let at = c; at < end; at += rowBytes) s0 = f32x4.add(s0, v128.load(inp + at));
@@ -187,7 +205,7 @@ export function batchnorm_forward(out: usize, xhat: usize, mean: usize, variance
       v128.store(out + at, f32x4.add(f32x4.mul(g0, x0), b0));
     }
   }
-  for (; j < n; j++) {
+  for (; j < j1; j++) {
     const c = <usize>j << 2;
     let sum: f32 = 0;
     for (let at = c; at < end; at += rowBytes) sum += load<f32>(inp + at);
@@ -215,12 +233,18 @@ export function batchnorm_forward(out: usize, xhat: usize, mean: usize, variance
 // the moving mean and 1/√(moving variance + ε). out may alias inp.
 export function batchnorm_inference(out: usize, mean: usize, inv_std: usize, inp: usize, gamma: usize, beta: usize,
   moving_mean: usize, moving_variance: usize, m: i32, n: i32, epsilon: f32): void {
-  memory.copy(mean, moving_mean, <usize>n << 2);
-  for (let j = 0; j < n; j++) {
+  batchnorm_inference_block(out, mean, inv_std, inp, gamma, beta, moving_mean, moving_variance, m, n, 0, n, epsilon);
+}
+
+// batchnorm_inference's columns j0 … j1 − 1 (the arguments are the whole call's), scratch included.
+export function batchnorm_inference_block(out: usize, mean: usize, inv_std: usize, inp: usize, gamma: usize,
+  beta: usize, moving_mean: usize, moving_variance: usize, m: i32, n: i32, j0: i32, j1: i32, epsilon: f32): void {
+  memory.copy(mean + (<usize>j0 << 2), moving_mean + (<usize>j0 << 2), <usize>(j1 - j0) << 2);
+  for (let j = j0; j < j1; j++) {
     const off = <usize>j << 2;
     store<f32>(inv_std + off, <f32>1.0 / sqrt<f32>(load<f32>(moving_variance + off) + epsilon));
   }
-  batchnorm_apply(out, 0, inp, mean, inv_std, gamma, beta, m, n);
+  batchnorm_apply(out, 0, inp, mean, inv_std, gamma, beta, m, n, j0, j1);
 }
 
 // dγ, dβ (n, written) and, when dinp != 0, dx (m, n) from dout (m, n) and the forward pass's
@@ -228,6 +252,13 @@ export function batchnorm_inference(out: usize, mean: usize, inv_std: usize, inp
 // eight independent sum chains, then dx from the block's rows while they are in L1.
 export function batchnorm_backward(dinp: usize, dgamma: usize, dbeta: usize, dout: usize, xhat: usize,
   gamma: usize, inv_std: usize, m: i32, n: i32): void {
+  batchnorm_backward_block(dinp, dgamma, dbeta, dout, xhat, gamma, inv_std, m, n, 0, n);
+}
+
+// batchnorm_backward's columns j0 … j1 − 1 (the arguments are the whole call's); as in the forward,
+// each column is computed from itself alone.
+export function batchnorm_backward_block(dinp: usize, dgamma: usize, dbeta: usize, dout: usize, xhat: usize,
+  gamma: usize, inv_std: usize, m: i32, n: i32, j0: i32, j1: i32): void {
   const rowBytes = <usize>n << 2;
   const end = <usize>m * rowBytes;
   const fm = <f32>m;
@@ -235,8 +266,8 @@ export function batchnorm_backward(dinp: usize, dgamma: usize, dbeta: usize, dou
   const vm = f32x4.splat(fm);
   const vinvm = f32x4.splat(invm);
   const vzero = f32x4.splat(0.0);
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
+  let j = j0;
+  for (; j + 16 <= j1; j += 16) {
     const c = <usize>j << 2;
     let db0 = vzero, db1 = vzero, db2 = vzero, db3 = vzero;
     let dg0 = vzero, dg1 = vzero, dg2 = vzero, dg3 = vzero;
@@ -266,7 +297,7 @@ export function batchnorm_backward(dinp: usize, dgamma: usize, dbeta: usize, dou
       v128.store(o, f32x4.mul(k2, t2), 32); v128.store(o, f32x4.mul(k3, t3), 48);
     }
   }
-  for (; j + 4 <= n; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     const c = <usize>j << 2;
     let db0 = vzero, dg0 = vzero;
     for (let at = c; at < end; at += rowBytes) {
@@ -283,7 +314,7 @@ export function batchnorm_backward(dinp: usize, dgamma: usize, dbeta: usize, dou
       v128.store(dinp + at, f32x4.mul(k0, t0));
     }
   }
-  for (; j < n; j++) {
+  for (; j < j1; j++) {
     const c = <usize>j << 2;
     let db: f32 = 0, dg: f32 = 0;
     for (let at = c; at < end; at += rowBytes) {

@@ -16,12 +16,12 @@
 // Every dispatch on a code traps on a code it does not know.
 
 import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_forward, par_activation_backward,
-  par_softmax_forward, par_softmax_backward, par_optimizer_update, par_gradient_summary, par_gather_rows } from './parallel';
+  par_softmax_forward, par_softmax_backward, par_optimizer_update, par_gradient_summary, par_gather_rows,
+  par_dropout_forward, par_dropout_backward, par_batchnorm_forward, par_batchnorm_inference, par_batchnorm_backward } from './parallel';
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
   weight_penalty, LOSS_MSE, LOSS_CROSS_ENTROPY, LOSS_BINARY_CROSS_ENTROPY, LOSS_MAE, LOSS_HUBER } from './loss';
 import { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAMAX, OPT_NADAM, OPT_ADAMW } from './optimizer';
-import { dropout_forward, dropout_backward, batchnorm_forward, batchnorm_inference, batchnorm_backward,
-  batchnorm_update_moving } from './layers';
+import { batchnorm_update_moving } from './layers';
 import { count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX } from './simd';
 
@@ -167,15 +167,15 @@ export function network_forward(plan: usize, input: usize, m: i32, training: i32
       if (training) {
         const stream = <u32>word(plan, H_STREAM);
         store<u32>(plan + (<usize>H_STREAM << 2), stream + 1);
-        dropout_forward(out, ptr(l, L_SAVED), prev, m * n, real(l, L_RATE), <u32>word(plan, H_SEED), stream);
+        par_dropout_forward(out, ptr(l, L_SAVED), prev, m * n, real(l, L_RATE), <u32>word(plan, H_SEED), stream);
         prev = out;
       }
     } else if (kind == LAYER_BATCH_NORMALIZATION) {
       if (training) {
-        batchnorm_forward(out, ptr(l, L_SAVED), ptr(l, L_BATCH_MEAN), ptr(l, L_BATCH_VAR), ptr(l, L_INV_STD),
+        par_batchnorm_forward(out, ptr(l, L_SAVED), ptr(l, L_BATCH_MEAN), ptr(l, L_BATCH_VAR), ptr(l, L_INV_STD),
           prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, n, real(l, L_EPSILON));
       } else {
-        batchnorm_inference(out, ptr(l, L_BATCH_MEAN), ptr(l, L_INV_STD), prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS),
+        par_batchnorm_inference(out, ptr(l, L_BATCH_MEAN), ptr(l, L_INV_STD), prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS),
           ptr(l, L_MOVING_MEAN), ptr(l, L_MOVING_VAR), m, n, real(l, L_EPSILON));
       }
       prev = out;
@@ -316,9 +316,9 @@ export function network_backward(plan: usize, input: usize, m: i32): f64 {
       // dA_prev (m, k) = dZ · Wᵀ
       if (dprev) par_gemm_nt(dprev, dout, ptr(l, L_WEIGHT), m, n, k, 0, scratch);
     } else if (kind == LAYER_DROPOUT) {
-      if (dprev) dropout_backward(dprev, dout, ptr(l, L_SAVED), m * n);
+      if (dprev) par_dropout_backward(dprev, dout, ptr(l, L_SAVED), m * n);
     } else if (kind == LAYER_BATCH_NORMALIZATION) {
-      batchnorm_backward(dprev, ptr(l, L_DWEIGHT), ptr(l, L_DBIAS), dout, ptr(l, L_SAVED), ptr(l, L_WEIGHT),
+      par_batchnorm_backward(dprev, ptr(l, L_DWEIGHT), ptr(l, L_DBIAS), dout, ptr(l, L_SAVED), ptr(l, L_WEIGHT),
         ptr(l, L_INV_STD), m, n);
     } else {
       unreachable();

@@ -4,7 +4,8 @@
 //
 // Splits never change a bit: a GEMM is cut into blocks of whole rows or whole columns of its
 // result (gemm_block computes each element the same way whatever block it is in), column sums
-// into blocks of whole columns, element-wise kernels into ranges, softmax into rows.
+// into blocks of whole columns, element-wise kernels (dropout's too: its mask bit hashes the
+// element's index) into ranges, softmax into rows, batch normalization into blocks of columns.
 // Nothing is ever summed across tasks, so the result does not depend on the thread count or on
 // which thread takes which task; tasks are claimed dynamically, so a thread that is slow to start
 // or descheduled only costs time.
@@ -33,6 +34,8 @@ import { gemm_block, GEMM_TN } from './gemm';
 import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
 import { column_sums, column_sums_strided, gradient_summary, all_finite, max_abs } from './reduce';
 import { optimizer_update } from './optimizer';
+import { dropout_forward, dropout_forward_block, dropout_backward, batchnorm_forward, batchnorm_forward_block,
+  batchnorm_inference, batchnorm_inference_block, batchnorm_backward, batchnorm_backward_block } from './layers';
 
 const W_CLAIM = 0;
 const W_DONE = 16;
@@ -74,6 +77,11 @@ const JOB_UPDATE = 8;          // src/runtime/abi.ts: its abandonment leaves the
 const JOB_SUMMARY = 9;
 const JOB_GATHER = 10;
 const JOB_FINITE = 11;
+const JOB_DROPOUT_FORWARD = 12;
+const JOB_DROPOUT_BACKWARD = 13;
+const JOB_BATCHNORM_FORWARD = 14;
+const JOB_BATCHNORM_INFERENCE = 15;
+const JOB_BATCHNORM_BACKWARD = 16;
 
 // Job words (offsets from W_JOB).
 const J_KIND = 0;
@@ -110,6 +118,8 @@ const J_NESTEROV = 28;
 // partials on the board
 // JOB_FINITE: J_A inp, J_N len; task t's answer in partial word t
 // JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
+// JOB_DROPOUT_*, JOB_BATCHNORM_*: the kernel's arguments in its order, one word each from J_ARGS
+const J_ARGS = 2;
 
 // A GEMM below this many multiply-adds, or an element-wise job below PAR_MIN_ELEMENTS, runs on
 // the calling thread alone. On idle cores a hand-off costs about a microsecond and splitting such a
@@ -170,6 +180,16 @@ export function parallel_board(): usize {
 @inline function scratch_of(b: usize, id: i32, fallback: usize): usize {
   if (!b) return fallback;
   return <usize>addr(b, W_SCRATCH) + <usize>id * <usize>addr(b, W_STRIDE);
+}
+
+// Argument `index` of a layer job (J_ARGS), as an address or a 32-bit value.
+// @ts-ignore: decorator
+@inline function arg(j: usize, index: i32): usize {
+  return <usize>load<u32>(at(j, J_ARGS + index));
+}
+// @ts-ignore: decorator
+@inline function put(j: usize, index: i32, value: u32): void {
+  store<u32>(at(j, J_ARGS + index), value);
 }
 
 function threads(): i32 {
@@ -243,6 +263,29 @@ function run_task(b: usize, task: i32, id: i32): void {
     for (let r = lo; r < min<i32>(rows, lo + chunk); r++) {
       memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
     }
+  } else if (kind == JOB_DROPOUT_FORWARD) {
+    // elements lo … of dropout_forward(out, mask, inp, len, rate, seed, stream)
+    dropout_forward_block(arg(j, 0), arg(j, 1), arg(j, 2), lo, min<i32>(<i32>arg(j, 3), lo + chunk),
+      load<f32>(at(j, J_ARGS + 4)), <u32>arg(j, 5), <u32>arg(j, 6));
+  } else if (kind == JOB_DROPOUT_BACKWARD) {
+    // elements lo … of dropout_backward(dinp, dout, mask, len)
+    const off = <usize>lo << 2;
+    dropout_backward(arg(j, 0) + off, arg(j, 1) + off, arg(j, 2) + off, min<i32>(chunk, <i32>arg(j, 3) - lo));
+  } else if (kind == JOB_BATCHNORM_FORWARD) {
+    // columns lo … of batchnorm_forward(out, xhat, mean, variance, inv_std, inp, gamma, beta, m, n, epsilon)
+    const n = <i32>arg(j, 9);
+    batchnorm_forward_block(arg(j, 0), arg(j, 1), arg(j, 2), arg(j, 3), arg(j, 4), arg(j, 5), arg(j, 6), arg(j, 7),
+      <i32>arg(j, 8), n, lo, min<i32>(n, lo + chunk), load<f32>(at(j, J_ARGS + 10)));
+  } else if (kind == JOB_BATCHNORM_INFERENCE) {
+    // columns lo … of batchnorm_inference(out, mean, inv_std, inp, gamma, beta, moving_mean, moving_variance, m, n, epsilon)
+    const n = <i32>arg(j, 9);
+    batchnorm_inference_block(arg(j, 0), arg(j, 1), arg(j, 2), arg(j, 3), arg(j, 4), arg(j, 5), arg(j, 6), arg(j, 7),
+      <i32>arg(j, 8), n, lo, min<i32>(n, lo + chunk), load<f32>(at(j, J_ARGS + 10)));
+  } else if (kind == JOB_BATCHNORM_BACKWARD) {
+    // columns lo … of batchnorm_backward(dinp, dgamma, dbeta, dout, xhat, gamma, inv_std, m, n)
+    const n = <i32>arg(j, 8);
+    batchnorm_backward_block(arg(j, 0), arg(j, 1), arg(j, 2), arg(j, 3), arg(j, 4), arg(j, 5), arg(j, 6),
+      <i32>arg(j, 7), n, lo, min<i32>(n, lo + chunk));
   } else {
     unreachable();
   }
@@ -474,6 +517,77 @@ export function par_softmax_forward(out: usize, inp: usize, m: i32, n: i32): voi
 export function par_softmax_backward(dinp: usize, dout: usize, out: usize, m: i32, n: i32): void {
   if (!board || threads() == 1 || m * n < minElements) softmax_backward(dinp, dout, out, m, n);
   else softmax_job(JOB_SOFTMAX_BACKWARD, dinp, dout, out, m, n);
+}
+
+// dropout_forward, split into ranges of whole vectors; element i's mask bit is the whole call's.
+export function par_dropout_forward(out: usize, mask: usize, inp: usize, len: i32, rate: f32, seed: u32, stream: u32): void {
+  if (!board || threads() == 1 || len < minElements) {
+    dropout_forward(out, mask, inp, len, rate, seed, stream);
+    return;
+  }
+  const j = at(board, W_JOB);
+  put(j, 0, <u32>out); put(j, 1, <u32>mask); put(j, 2, <u32>inp); put(j, 3, <u32>len);
+  put(j, 4, reinterpret<u32>(rate)); put(j, 5, seed); put(j, 6, stream);
+  range_job(JOB_DROPOUT_FORWARD, len, 16, minElements / 2);
+}
+
+// dropout_backward, split into ranges of whole vectors.
+export function par_dropout_backward(dinp: usize, dout: usize, mask: usize, len: i32): void {
+  if (!board || threads() == 1 || len < minElements) {
+    dropout_backward(dinp, dout, mask, len);
+    return;
+  }
+  const j = at(board, W_JOB);
+  put(j, 0, <u32>dinp); put(j, 1, <u32>dout); put(j, 2, <u32>mask); put(j, 3, <u32>len);
+  range_job(JOB_DROPOUT_BACKWARD, len, 16, minElements / 2);
+}
+
+// Batch normalization jobs over the n columns of (m, n): blocks of 16 columns (the kernels' block;
+// each column's sums run down its own m rows, so a block gives the same bits on any thread).
+// @ts-ignore: decorator
+@inline function columns_job(kind: i32, m: i32, n: i32): void {
+  range_job(kind, n, 16, max<i32>(16, (minElements / 2) / max<i32>(m, 1)));
+}
+
+// batchnorm_forward, split into blocks of columns.
+export function par_batchnorm_forward(out: usize, xhat: usize, mean: usize, variance: usize, inv_std: usize,
+  inp: usize, gamma: usize, beta: usize, m: i32, n: i32, epsilon: f32): void {
+  if (!board || threads() == 1 || m * n < minElements) {
+    batchnorm_forward(out, xhat, mean, variance, inv_std, inp, gamma, beta, m, n, epsilon);
+    return;
+  }
+  const j = at(board, W_JOB);
+  put(j, 0, <u32>out); put(j, 1, <u32>xhat); put(j, 2, <u32>mean); put(j, 3, <u32>variance); put(j, 4, <u32>inv_std);
+  put(j, 5, <u32>inp); put(j, 6, <u32>gamma); put(j, 7, <u32>beta); put(j, 8, <u32>m); put(j, 9, <u32>n);
+  put(j, 10, reinterpret<u32>(epsilon));
+  columns_job(JOB_BATCHNORM_FORWARD, m, n);
+}
+
+// batchnorm_inference, split into blocks of columns.
+export function par_batchnorm_inference(out: usize, mean: usize, inv_std: usize, inp: usize, gamma: usize, beta: usize,
+  moving_mean: usize, moving_variance: usize, m: i32, n: i32, epsilon: f32): void {
+  if (!board || threads() == 1 || m * n < minElements) {
+    batchnorm_inference(out, mean, inv_std, inp, gamma, beta, moving_mean, moving_variance, m, n, epsilon);
+    return;
+  }
+  const j = at(board, W_JOB);
+  put(j, 0, <u32>out); put(j, 1, <u32>mean); put(j, 2, <u32>inv_std); put(j, 3, <u32>inp); put(j, 4, <u32>gamma);
+  put(j, 5, <u32>beta); put(j, 6, <u32>moving_mean); put(j, 7, <u32>moving_variance); put(j, 8, <u32>m);
+  put(j, 9, <u32>n); put(j, 10, reinterpret<u32>(epsilon));
+  columns_job(JOB_BATCHNORM_INFERENCE, m, n);
+}
+
+// batchnorm_backward, split into blocks of columns (dγ, dβ and dx of a column in the same task).
+export function par_batchnorm_backward(dinp: usize, dgamma: usize, dbeta: usize, dout: usize, xhat: usize,
+  gamma: usize, inv_std: usize, m: i32, n: i32): void {
+  if (!board || threads() == 1 || m * n < minElements) {
+    batchnorm_backward(dinp, dgamma, dbeta, dout, xhat, gamma, inv_std, m, n);
+    return;
+  }
+  const j = at(board, W_JOB);
+  put(j, 0, <u32>dinp); put(j, 1, <u32>dgamma); put(j, 2, <u32>dbeta); put(j, 3, <u32>dout); put(j, 4, <u32>xhat);
+  put(j, 5, <u32>gamma); put(j, 6, <u32>inv_std); put(j, 7, <u32>m); put(j, 8, <u32>n);
+  columns_job(JOB_BATCHNORM_BACKWARD, m, n);
 }
 
 // optimizer_update, split into ranges of whole vectors (16 floats: the block is a multiple of 4

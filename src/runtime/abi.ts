@@ -84,6 +84,14 @@ export interface KernelExports {
   parallel_board(): number;
   parallel_thresholds(macs: number, elements: number): void;
   par_all_finite(inp: number, len: number): number;
+  par_dropout_forward(out: number, mask: number, inp: number, len: number, rate: number, seed: number, stream: number): void;
+  par_dropout_backward(dinp: number, dout: number, mask: number, len: number): void;
+  par_batchnorm_forward(out: number, xhat: number, mean: number, variance: number, invStd: number, inp: number,
+    gamma: number, beta: number, m: number, n: number, epsilon: number): void;
+  par_batchnorm_inference(out: number, mean: number, invStd: number, inp: number, gamma: number, beta: number,
+    movingMean: number, movingVariance: number, m: number, n: number, epsilon: number): void;
+  par_batchnorm_backward(dinp: number, dgamma: number, dbeta: number, dout: number, xhat: number, gamma: number,
+    invStd: number, m: number, n: number): void;
   worker_run(board: number, id: number): void;
   gemm_block(form: number, out: number, a: number, b: number, bias: number, m: number, k: number, n: number,
     i0: number, i1: number, j0: number, j1: number, activation: number, alpha: number, accumulate: number,

@@ -54,12 +54,12 @@ export function instantiate(build: Build, memory: WebAssembly.Memory = createMem
   return { ...(result.exports as object), memory } as unknown as KernelExports;
 }
 
-/** A bump allocator over a fresh instance's memory, for kernel tests. */
+/** A bump allocator over a fresh instance's memory (or over `memory`), for kernel tests. */
 export class Arena {
   readonly k: KernelExports;
   private top: number;
-  constructor(build: Build) {
-    this.k = instantiate(build);
+  constructor(build: Build, memory?: WebAssembly.Memory) {
+    this.k = instantiate(build, memory);
     this.top = this.k.heap_base();
   }
   /** Reserves `floats` float32 values (16-byte aligned, plus `guard` bytes) and returns the address. */
@@ -69,6 +69,10 @@ export class Arena {
     const need = this.top - this.k.memory.buffer.byteLength;
     if (need > 0) this.k.memory.grow(Math.ceil(need / 65536));
     return address;
+  }
+  /** Frees every block from `address` (an address `alloc` returned) on. */
+  reset(address: number): void {
+    this.top = address;
   }
   /** Copies values into a new block and returns its address. */
   put(values: ArrayLike<number>): number {

@@ -123,6 +123,65 @@ describe('threads', () => {
     split.dispose();
   });
 
+  // dropout in ranges of elements, batch normalization in blocks of 16 columns: at odd widths
+  // (17: one block and a tail; 63, 65: blocks, vectors and a scalar tail split across tasks) and
+  // batch sizes down to 1, with every job split (thresholds at 1)
+  it.each([1, 5, 64])('trains dropout and batchNormalization layers at batch %i to the same bits on 1, 2 and 3 threads, every job split', async (batch) => {
+    const spec: Spec = {
+      inputs: 29, layers: [{ units: 65, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.3 },
+        { units: 63, activation: 'tanh' }, { type: 'dropout', rate: 0.1 }, { type: 'batchNormalization', momentum: 0.9 },
+        { units: 17, activation: 'elu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.5 }, { units: 5, activation: 'softmax' }],
+      optimizer: 'adam', seed: 21, kernels: 'portable',
+    };
+    const { x, y } = data(batch === 1 ? 40 : 130, 29, 5, 8);
+    const results: { weights: ReturnType<Model['getWeights']>; predictions: Float32Array; losses: number[] }[] = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await createModel({ ...spec, threads });
+      if (threads > 1) {
+        (model as unknown as { net: { k: { parallel_thresholds(macs: number, elements: number): void } } }).net.k.parallel_thresholds(1, 1);
+        await warmedUp(model, x);
+      }
+      const history = await model.fit(x, y, { epochs: 2, batchSize: batch });
+      results.push({ weights: model.getWeights(), predictions: model.predict(x).data, losses: history.loss });
+      model.dispose();
+    }
+    for (const other of results.slice(1)) {
+      expect(other.losses).toEqual(results[0].losses);
+      other.weights.forEach((layer, i) => {
+        for (const key of ['weight', 'bias', 'movingMean', 'movingVariance'] as const) {
+          const want = results[0].weights[i][key];
+          if (want) expect(bits(layer[key]!, want), `layer ${i} ${key}`).toBe(true);
+          else expect(layer[key], `layer ${i} ${key}`).toBeUndefined();
+        }
+      });
+      expect(bits(other.predictions, results[0].predictions), 'predictions').toBe(true);
+    }
+  });
+
+  it('runs dropout and batchNormalization on the workers during fit (the only jobs of this net large enough to be split)', async () => {
+    // batch 64 × 300 columns = 19,200 values ≥ 16,384: batchnorm_forward/backward and
+    // dropout_forward/backward are split. Everything else stays below its threshold: the batch
+    // copy (2 × 16,384 values), the dense layer's products (64·300·3 < 131,072 multiply-adds),
+    // its softmax, bias sums and update (≤ 1,200 values), the input check (180·300 < 4 × 16,384).
+    const { x, y } = data(180, 300, 3, 2);
+    const helpedDuringFit = async (layers: Spec['layers']) => {
+      const model = await createModel({ inputs: 300, layers, seed: 3, threads: 3, kernels: 'portable' });
+      let helped = 0;
+      for (let attempt = 0; attempt < 40 && helped === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 10)); // the workers start in the background
+        const before = internals(model).pool!.helped;
+        await model.fit(x, y, { epochs: 3, batchSize: 64 });
+        helped = internals(model).pool!.helped - before;
+      }
+      model.dispose();
+      return helped;
+    };
+    expect(await helpedDuringFit([{ type: 'batchNormalization' }, { type: 'dropout', rate: 0.25 }, { units: 3, activation: 'softmax' }]),
+      'tasks workers ran').toBeGreaterThan(0);
+    // the control: the same net without the two layers splits nothing
+    expect(await helpedDuringFit([{ units: 3, activation: 'softmax' }]), 'tasks workers ran without the layers').toBe(0);
+  });
+
   it("'auto' gives a small network one thread and a large one the cores", async () => {
     const small = await createModel({ inputs: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3, activation: 'softmax' }] });
     expect(small.threads).toBe(1);
