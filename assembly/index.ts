@@ -5,6 +5,7 @@ export { gemm_nn, gemm_nt, gemm_tn, gemm_block, gemm_scratch_bytes } from './gem
 export {
   parallel_setup, parallel_board, parallel_thresholds, worker_run, par_gemm_nn, par_gemm_nt, par_gemm_tn, par_column_sums,
   par_activation_backward, par_softmax_forward, par_softmax_backward, par_activation_forward, par_all_finite,
+  parallel_ready, par_predict_finish,
   par_dropout_forward, par_dropout_backward, par_batchnorm_forward, par_batchnorm_inference, par_batchnorm_backward,
 } from './parallel';
 export { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
@@ -17,7 +18,7 @@ export { dropout_forward, dropout_backward, batchnorm_forward, batchnorm_inferen
   batchnorm_update_moving } from './layers';
 export {
   network_forward, network_loss, network_score, network_penalty, network_backward, network_update, network_train_step,
-  network_train_batches, network_predict,
+  network_train_batches, network_predict, network_predict_open,
 } from './network';
 
 // First byte after the module's static data: the TypeScript planner lays out buffers from here.

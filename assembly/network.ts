@@ -17,11 +17,14 @@
 
 import { par_gemm_nn, par_gemm_nt, par_gemm_tn, par_activation_forward, par_activation_backward,
   par_softmax_forward, par_softmax_backward, par_optimizer_update, par_gradient_summary, par_gather_rows,
-  par_dropout_forward, par_dropout_backward, par_batchnorm_forward, par_batchnorm_inference, par_batchnorm_backward } from './parallel';
+  par_predict, par_predict_open, par_dropout_forward, par_dropout_backward, par_batchnorm_forward, par_batchnorm_inference,
+  par_batchnorm_backward } from './parallel';
+import { gemm_block, GEMM_NN } from './gemm';
+import { activation_forward, softmax_forward } from './activation';
 import { mse_loss, softmax_cross_entropy_loss, sigmoid_binary_cross_entropy_loss, mae_loss, huber_loss,
   weight_penalty, LOSS_MSE, LOSS_CROSS_ENTROPY, LOSS_BINARY_CROSS_ENTROPY, LOSS_MAE, LOSS_HUBER } from './loss';
 import { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_RMSPROP, OPT_ADAGRAD, OPT_ADAMAX, OPT_NADAM, OPT_ADAMW } from './optimizer';
-import { batchnorm_update_moving } from './layers';
+import { batchnorm_inference, batchnorm_update_moving } from './layers';
 import { count_correct, METRIC_NONE } from './reduce';
 import { ACT_LINEAR, ACT_SOFTMAX } from './simd';
 
@@ -65,6 +68,9 @@ const H_SUMMARY = 40;    // f64 ×2 (words 40–43) the last step's max |g| and 
 const H_SAMPLE_WEIGHT = 44; // per-row training weights (rows) f32, or 0 when every row weighs 1
 const H_BATCH_WEIGHT = 45;  // the batch's row weights (max_batch) f32, gathered by network_train_batches
 const H_TRAIN_OUT = 46;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
+const H_ARENA = 47;      // prediction arenas: one per thread, H_ARENA_STRIDE bytes apart (network_forward_rows)
+const H_ARENA_STRIDE = 48;
+const H_WIDTH = 49;      // the widest layer's units: each arena holds three (max_batch, width) blocks, then two (width)
 const H_LAYER0 = 64;
 const LAYER_WORDS = 24;
 
@@ -477,15 +483,67 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
   return count;
 }
 
-// Inference-mode forward pass over `rows` rows of x (rows, inputs) in chunks of max_batch;
-// writes the outputs to out (rows, outputs).
+// Inference-mode forward pass over `rows` rows of x (rows, inputs); writes the outputs to out
+// (rows, outputs). Split by rows (parallel.ts, par_predict): each thread runs every layer on blocks
+// of rows of its own, in its own arena, so a prediction joins the threads once rather than after
+// every layer; every row's outputs are the same bits whatever block and thread computed them.
 export function network_predict(plan: usize, x: usize, out: usize, rows: i32): void {
-  const inputs = word(plan, H_INPUTS);
-  const maxBatch = word(plan, H_MAX_BATCH);
-  const outputs = word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
-  for (let start = 0; start < rows; start += maxBatch) {
-    const m = min<i32>(maxBatch, rows - start);
-    const result = network_forward(plan, x + ((<usize>start * inputs) << 2), m, 0);
-    memory.copy(out + ((<usize>start * outputs) << 2), result, (<usize>m * outputs) << 2);
+  par_predict(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_MAX_BATCH), 0, ptr(plan, H_SCRATCH));
+}
+
+// network_predict while x is still being copied in (parallel.ts, par_predict_open): returns the
+// rows per task, or 0 when the prediction is not worth splitting (copy all, then network_predict).
+export function network_predict_open(plan: usize, x: usize, out: usize, rows: i32): i32 {
+  return par_predict_open(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_MAX_BATCH));
+}
+
+// @ts-ignore: decorator
+@inline function network_outputs(plan: usize): i32 {
+  return word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
+}
+
+// Inference-mode forward pass of m ≤ max_batch rows from x (m, inputs) into out (m, outputs),
+// with thread `id`'s arena for the layers' outputs and `scratch` for the GEMMs. The same sums as
+// network_forward(…, training = 0) (a GEMM's elements do not depend on its row count), without
+// writing anything of the plan's, so that threads can run it on different rows at once.
+export function network_forward_rows(plan: usize, x: usize, out: usize, m: i32, id: i32, scratch: usize): void {
+  const layers = word(plan, H_LAYERS);
+  const block = (<usize>word(plan, H_MAX_BATCH) * <usize>word(plan, H_WIDTH)) << 2;
+  const arena = ptr(plan, H_ARENA) + <usize>id * <usize>word(plan, H_ARENA_STRIDE);
+  const pre = arena + 2 * block;
+  const mean = arena + 3 * block;
+  const invStd = mean + (<usize>word(plan, H_WIDTH) << 2);
+  // the last layer that writes writes straight into out (dropout passes its input on)
+  let last = layers - 1;
+  while (last > 0 && word(layer(plan, last), L_KIND) == LAYER_DROPOUT) last--;
+  let prev = x;
+  let next = arena;
+  for (let i = 0; i < layers; i++) {
+    const l = layer(plan, i);
+    const kind = word(l, L_KIND);
+    const n = word(l, L_OUT);
+    if (kind == LAYER_DROPOUT) continue;
+    const dst = i == last ? out : next;
+    if (kind == LAYER_DENSE) {
+      const act = word(l, L_ACTIVATION);
+      const alpha = real(l, L_ALPHA);
+      const k = word(l, L_IN);
+      if (word(l, L_FUSED)) {
+        gemm_block(GEMM_NN, dst, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, k, n, 0, m, 0, n, act, alpha, 0, scratch);
+      } else {
+        gemm_block(GEMM_NN, pre, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS), m, k, n, 0, m, 0, n, ACT_LINEAR, 0, 0, scratch);
+        if (act == ACT_SOFTMAX) softmax_forward(dst, pre, m, n);
+        else activation_forward(dst, pre, m * n, act, alpha);
+      }
+    } else if (kind == LAYER_BATCH_NORMALIZATION) {
+      batchnorm_inference(dst, mean, invStd, prev, ptr(l, L_WEIGHT), ptr(l, L_BIAS),
+        ptr(l, L_MOVING_MEAN), ptr(l, L_MOVING_VAR), m, n, real(l, L_EPSILON));
+    } else {
+      unreachable();
+    }
+    prev = dst;
+    next = next == arena ? arena + block : arena;
   }
+  // only dropout layers: the outputs are the inputs
+  if (prev != out) memory.copy(out, prev, (<usize>m * <usize>word(layer(plan, layers - 1), L_OUT)) << 2);
 }

@@ -14,6 +14,8 @@
 //   W_CLAIM    (gen << 16) | next task; a job is open while next < tasks. Workers claim by
 //              compare-and-swap, so a claim made against an old job fails instead of taking a
 //              task of the next one. Closed (next = CLOSED) between jobs.
+//   W_READY    tasks below this may be claimed: all of them, except while a prediction's input is
+//              still being copied in (par_predict_open … parallel_ready … par_predict_finish)
 //   W_DONE     tasks finished in the current job; W_HELPED: tasks workers ran, ever
 //   W_SLEEPERS workers blocked in memory.atomic.wait on W_CLAIM (the main thread notifies only then)
 //   W_QUIT     1 tells workers to return from worker_run
@@ -34,12 +36,15 @@ import { gemm_block, GEMM_TN } from './gemm';
 import { activation_forward, activation_backward, softmax_forward, softmax_backward } from './activation';
 import { column_sums, column_sums_strided, gradient_summary, all_finite, max_abs } from './reduce';
 import { optimizer_update } from './optimizer';
+import { network_forward_rows } from './network';
 import { dropout_forward, dropout_forward_block, dropout_backward, batchnorm_forward, batchnorm_forward_block,
   batchnorm_inference, batchnorm_inference_block, batchnorm_backward, batchnorm_backward_block } from './layers';
 
 const W_CLAIM = 0;
+const W_READY = 1;
 const W_DONE = 16;
 const W_HELPED = 17;     // tasks run by workers since the board was set up (tests read it)
+const W_NOT_FINITE = 18; // JOB_PREDICT with the input check: 1 once a task found a value that is not finite
 const W_SLEEPERS = 32;
 const W_QUIT = 33;
 const W_FAILED = 34;
@@ -77,11 +82,12 @@ const JOB_UPDATE = 8;          // src/runtime/abi.ts: its abandonment leaves the
 const JOB_SUMMARY = 9;
 const JOB_GATHER = 10;
 const JOB_FINITE = 11;
-const JOB_DROPOUT_FORWARD = 12;
-const JOB_DROPOUT_BACKWARD = 13;
-const JOB_BATCHNORM_FORWARD = 14;
-const JOB_BATCHNORM_INFERENCE = 15;
-const JOB_BATCHNORM_BACKWARD = 16;
+const JOB_PREDICT = 12;
+const JOB_DROPOUT_FORWARD = 13;
+const JOB_DROPOUT_BACKWARD = 14;
+const JOB_BATCHNORM_FORWARD = 15;
+const JOB_BATCHNORM_INFERENCE = 16;
+const JOB_BATCHNORM_BACKWARD = 17;
 
 // Job words (offsets from W_JOB).
 const J_KIND = 0;
@@ -118,6 +124,8 @@ const J_NESTEROV = 28;
 // partials on the board
 // JOB_FINITE: J_A inp, J_N len; task t's answer in partial word t
 // JOB_GATHER: J_OUT dst, J_A src, J_B row indices (i32), J_M rows, J_N floats per row
+// JOB_PREDICT: J_OUT out, J_A x, J_B plan, J_M rows, J_K inputs, J_N outputs, J_CHUNK rows per task,
+// J_ACCUMULATE 1 to check that the input is finite (W_NOT_FINITE)
 // JOB_DROPOUT_*, JOB_BATCHNORM_*: the kernel's arguments in its order, one word each from J_ARGS
 const J_ARGS = 2;
 
@@ -263,6 +271,13 @@ function run_task(b: usize, task: i32, id: i32): void {
     for (let r = lo; r < min<i32>(rows, lo + chunk); r++) {
       memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
     }
+  } else if (kind == JOB_PREDICT) {
+    // rows lo … through every layer, in this thread's arena (network_forward_rows)
+    const rows = min<i32>(chunk, load<i32>(at(j, J_M)) - lo);
+    const inputs = load<i32>(at(j, J_K)), outputs = load<i32>(at(j, J_N));
+    const x = addr(j, J_A) + ((<usize>lo * <usize>inputs) << 2);
+    if (load<i32>(at(j, J_ACCUMULATE)) && !all_finite(x, rows * inputs)) atomic.store<i32>(at(b, W_NOT_FINITE), 1);
+    network_forward_rows(addr(j, J_B), x, addr(j, J_OUT) + ((<usize>lo * <usize>outputs) << 2), rows, id, scratch_of(b, id, 0));
   } else if (kind == JOB_DROPOUT_FORWARD) {
     // elements lo … of dropout_forward(out, mask, inp, len, rate, seed, stream)
     dropout_forward_block(arg(j, 0), arg(j, 1), arg(j, 2), lo, min<i32>(<i32>arg(j, 3), lo + chunk),
@@ -301,7 +316,7 @@ function work(b: usize, id: i32): i32 {
   while (true) {
     const word = atomic.load<i32>(claim);
     const next = word & 0xffff;
-    if (next >= atomic.load<i32>(at(b, W_JOB + J_TASKS))) return ran;
+    if (next >= atomic.load<i32>(at(b, W_JOB + J_TASKS)) || next >= atomic.load<i32>(at(b, W_READY))) return ran;
     if (id) atomic.store<i32>(slot, SLOT_BUSY);
     if (atomic.cmpxchg<i32>(claim, word, word + 1) != word) {
       if (id) atomic.store<i32>(slot, SLOT_IDLE);
@@ -345,19 +360,34 @@ function dispatch(tasks: i32): void {
     for (let t = 0; t < tasks; t++) run_task(b, t, 0);
     return;
   }
+  open_job(tasks);
+  finish_job();
+}
+
+// Opens the job written at W_JOB (J_TASKS set) for claims of tasks below `ready`.
+function open_job(ready: i32): void {
+  const b = board;
   const claim = at(b, W_CLAIM);
   // a worker that died between jobs: give up before this job writes anything
   if (atomic.load<i32>(at(b, W_FAILED))) settle(b, 0);
   const gen = ((atomic.load<i32>(claim) >>> 16) + 1) & 0xffff;
   atomic.store<i32>(at(b, W_DONE), 0);
+  atomic.store<i32>(at(b, W_READY), ready);
   atomic.store<i32>(claim, gen << 16);
   if (atomic.load<i32>(at(b, W_SLEEPERS)) > 0) atomic.notify(claim, MAX_THREADS);
+}
+
+// Works on the open job until every task is done, then closes it.
+function finish_job(): void {
+  const b = board;
+  const claim = at(b, W_CLAIM);
+  atomic.store<i32>(at(b, W_READY), load<i32>(at(b, W_JOB + J_TASKS)));
   work(b, 0);
-  while (atomic.load<i32>(at(b, W_DONE)) < tasks) {
+  while (atomic.load<i32>(at(b, W_DONE)) < atomic.load<i32>(at(b, W_JOB + J_TASKS))) {
     if (atomic.load<i32>(at(b, W_FAILED))) break;
   }
   // closed before the job words change, so that a late claim against this job fails
-  atomic.store<i32>(claim, (gen << 16) | CLOSED);
+  atomic.store<i32>(claim, atomic.load<i32>(claim) | CLOSED);
   if (atomic.load<i32>(at(b, W_FAILED))) settle(b, load<i32>(at(b, W_JOB + J_KIND)));
 }
 
@@ -697,4 +727,91 @@ export function par_all_finite(inp: usize, len: i32): i32 {
   const tasks = load<i32>(at(j, J_TASKS));
   for (let t = 0; t < tasks; t++) if (!load<i32>(at(board, W_PARTIALS + t))) return 0;
   return 1;
+}
+
+// Rows per prediction task for `rows` rows: the batch buffers' rows on one thread; on more, about
+// a quarter of each thread's share (so a slow thread costs little), at least 32 rows (each task
+// packs every weight matrix once) and at most the arena's max_batch rows. Whatever the value, a
+// row's outputs are the same bits.
+// @ts-ignore: decorator
+@inline function predict_chunk(rows: i32, maxBatch: i32): i32 {
+  const t = threads();
+  if (t == 1) return maxBatch;
+  const share = (rows + 4 * t - 1) / (4 * t);
+  return min<i32>(maxBatch, max<i32>(32, (share + 7) & ~7));
+}
+
+// Tasks a prediction job may have: fewer than CLOSED, the claim word's "none left".
+const MAX_PREDICT_TASKS: i32 = 1 << 15;
+
+function predict_job(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32, chunk: i32, check: i32): i32 {
+  const j = at(board, W_JOB);
+  store<i32>(at(j, J_KIND), JOB_PREDICT);
+  store<u32>(at(j, J_OUT), <u32>out);
+  store<u32>(at(j, J_A), <u32>x);
+  store<u32>(at(j, J_B), <u32>plan);
+  store<i32>(at(j, J_M), rows);
+  store<i32>(at(j, J_K), inputs);
+  store<i32>(at(j, J_N), outputs);
+  store<i32>(at(j, J_CHUNK), chunk);
+  store<i32>(at(j, J_ACCUMULATE), check);
+  atomic.store<i32>(at(board, W_NOT_FINITE), 0);
+  return (rows + chunk - 1) / chunk;
+}
+
+// network_predict's split: rows of x (rows, inputs) through the network into out (rows, outputs),
+// in tasks of whole rows (network_forward_rows in each thread's arena), at most MAX_PREDICT_TASKS
+// tasks per job (`scratch`: the GEMM scratch when there is no board). `check` != 0 also checks that x is finite: returns 0 when it is not, else 1.
+export function par_predict(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32,
+  maxBatch: i32, check: i32, scratch: usize): i32 {
+  if (!board) {
+    let finite = 1;
+    for (let start = 0; start < rows; start += maxBatch) {
+      const m = min<i32>(maxBatch, rows - start);
+      const xs = x + ((<usize>start * <usize>inputs) << 2);
+      if (check && !all_finite(xs, m * inputs)) finite = 0;
+      network_forward_rows(plan, xs, out + ((<usize>start * <usize>outputs) << 2), m, 0, scratch);
+    }
+    return finite;
+  }
+  const chunk = predict_chunk(rows, maxBatch);
+  let finite = 1;
+  for (let start = 0; start < rows; start += chunk * MAX_PREDICT_TASKS) {
+    const m = min<i32>(chunk * MAX_PREDICT_TASKS, rows - start);
+    dispatch(predict_job(plan, x + ((<usize>start * <usize>inputs) << 2), out + ((<usize>start * <usize>outputs) << 2),
+      m, inputs, outputs, chunk, check));
+    if (atomic.load<i32>(at(board, W_NOT_FINITE))) finite = 0;
+  }
+  return finite;
+}
+
+// A prediction whose input is still being copied in: posts the job over all `rows` rows of x (not
+// yet written) with no task claimable, and returns the rows per task; the caller copies x task by
+// task, calls parallel_ready after each, then par_predict_finish. Returns 0 (nothing posted) when
+// one thread would do it all anyway: then the caller copies everything and calls network_predict.
+export function par_predict_open(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32, maxBatch: i32): i32 {
+  if (!board || threads() == 1) return 0;
+  const chunk = predict_chunk(rows, maxBatch);
+  const tasks = (rows + chunk - 1) / chunk;
+  if (tasks < 2 || tasks > MAX_PREDICT_TASKS) return 0;
+  store<i32>(at(board, W_JOB + J_TASKS), predict_job(plan, x, out, rows, inputs, outputs, chunk, 1));
+  open_job(0);
+  return chunk;
+}
+
+// The first `tasks` tasks of the open prediction may run: their rows are in place.
+export function parallel_ready(tasks: i32): void {
+  atomic.store<i32>(at(board, W_READY), tasks);
+  if (atomic.load<i32>(at(board, W_SLEEPERS)) > 0) atomic.notify(at(board, W_CLAIM), MAX_THREADS);
+}
+
+// Runs the rest of the open prediction here and on the workers and joins them. `copied` < the
+// task count gives up the tasks from there on (their rows were never copied: the copy failed).
+// Returns 1 when every row of x was finite, else 0.
+export function par_predict_finish(copied: i32): i32 {
+  const tasks = at(board, W_JOB + J_TASKS);
+  // no claim can be at or past `copied`: W_READY never went beyond it
+  if (copied < load<i32>(tasks)) atomic.store<i32>(tasks, copied);
+  finish_job();
+  return atomic.load<i32>(at(board, W_NOT_FINITE)) ? 0 : 1;
 }

@@ -91,9 +91,30 @@ export function stage(net: Network, features: Features, targets?: Targets): numb
   net.ensureBatch(1);
   net.ensureEval(features.rows);
   const f32 = net.ws.f32;
-  features.copyTo(f32, net.evalX >>> 2, net.finiteCheck);
-  targets?.copyTo(f32, net.evalY >>> 2);
-  net.k.network_predict(net.plan, net.evalX, net.evalOut, features.rows);
+  const x = net.evalX >>> 2;
+  const k = net.k;
+  // on threads, the prediction starts while its input is still being copied in: the workers take
+  // each block of rows as soon as it is in place, the calling thread copies and then joins them
+  const chunk = k.network_predict_open(net.plan, net.evalX, net.evalOut, features.rows);
+  if (chunk === 0) {
+    features.copyTo(f32, x, net.finiteCheck);
+    targets?.copyTo(f32, net.evalY >>> 2);
+    k.network_predict(net.plan, net.evalX, net.evalOut, features.rows);
+    return features.rows;
+  }
+  const tasks = Math.ceil(features.rows / chunk);
+  let copied = 0;
+  try {
+    for (; copied < tasks; copied++) {
+      features.copyRows(f32, x, copied * chunk, Math.min(features.rows, (copied + 1) * chunk));
+      k.parallel_ready(copied + 1);
+    }
+    targets?.copyTo(f32, net.evalY >>> 2);
+  } finally {
+    // after a bad row the tasks not yet copied are given up; the ones running finish first
+    const finite = k.par_predict_finish(copied);
+    if (copied === tasks && finite === 0) features.reportNotFinite(f32, x);
+  }
   return features.rows;
 }
 

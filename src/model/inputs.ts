@@ -18,6 +18,14 @@ export interface Features {
    * `allFinite` may supply a faster check of the copied range (the wasm kernel, for memory views).
    */
   copyTo(dst: Float32Array, at: number, allFinite?: FiniteCheck): void;
+  /**
+   * Copies rows `from` … `to` − 1 into `dst` (row r from index at + r·cols). Nested rows are
+   * checked as they are copied (throws on the first bad value); a typed array is copied as it is,
+   * for a check of the whole copy by {@link Features.reportNotFinite} when a kernel found a bad value.
+   */
+  copyRows(dst: Float32Array, at: number, from: number, to: number): void;
+  /** After a copy that a kernel found not all finite: throws naming the first bad value. */
+  reportNotFinite(dst: Float32Array, at: number): never;
   /** Whether the caller gave rows as nested arrays (predict then answers in kind). */
   nested: boolean;
 }
@@ -46,23 +54,30 @@ function allFiniteJS(dst: Float32Array, start: number, length: number): boolean 
 }
 
 function flatFeatures(where: string, data: ArrayLike<number>, rows: number, cols: number): Features {
-  return {
+  const source = data as Float32Array;
+  const features: Features = {
     rows, cols, nested: false,
     // a typed array is copied in bulk (converting to float32) and then checked in one pass;
     // only when the check fails is the first bad value searched for the message
     copyTo(dst, at, allFinite = (start, length) => allFiniteJS(dst, start, length)) {
-      const count = rows * cols;
-      const source = data as Float32Array;
-      dst.set(source.length === count ? source : source.subarray(0, count), at);
-      if (allFinite(at, count)) return;
-      for (let i = 0; i < count; i++) {
+      features.copyRows(dst, at, 0, rows);
+      if (!allFinite(at, rows * cols)) features.reportNotFinite(dst, at);
+    },
+    copyRows(dst, at, from, to) {
+      const whole = from === 0 && to * cols === source.length;
+      dst.set(whole ? source : source.subarray(from * cols, to * cols), at + from * cols);
+    },
+    reportNotFinite(dst, at) {
+      for (let i = 0; i < rows * cols; i++) {
         if (!Number.isFinite(dst[at + i])) {
           const v = data[i];
           throw new RangeError(`${where}: ${rowText(Math.floor(i / cols))}, ${columnText(i % cols)} (data[${i}]) is ${v}; expected a finite number${Number.isFinite(v) ? ' within float32 range (±3.4e38)' : ''}`);
         }
       }
+      throw new Error(`${where}: a kernel found a value that is not finite, but the copy holds none (this is a bug)`);
     },
   };
+  return features;
 }
 
 /**
@@ -73,10 +88,16 @@ function flatFeatures(where: string, data: ArrayLike<number>, rows: number, cols
 export function readFeatures(where: string, x: unknown, cols: number): Features {
   if (Array.isArray(x)) {
     if (x.length === 0) throw new RangeError(`${where}: got no rows; expected at least one row of ${cols} numbers`);
-    return {
+    const features: Features = {
       rows: x.length, cols, nested: true,
       copyTo(dst, at) {
-        for (let r = 0; r < x.length; r++) {
+        features.copyRows(dst, at, 0, x.length);
+      },
+      reportNotFinite() {
+        throw new Error(`${where}: a kernel found a value that is not finite in rows checked as they were copied (this is a bug)`);
+      },
+      copyRows(dst, at, from, to) {
+        for (let r = from; r < to; r++) {
           const row = x[r] as unknown;
           if (!Array.isArray(row) && !isNumericArray(row)) {
             throw new TypeError(`${where}: ${rowText(r)} is ${describe(row)}; expected an array of ${cols} numbers`);
@@ -96,6 +117,7 @@ export function readFeatures(where: string, x: unknown, cols: number): Features 
         }
       },
     };
+    return features;
   }
   if (isMatrix(x)) {
     if (x.cols !== cols) throw new RangeError(`${where}: the matrix has ${x.cols} columns; the model takes ${cols} features per row`);

@@ -22,6 +22,7 @@ const H = {
   decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, status: 21, beta1Pow: 22, beta2Pow: 24,
   state3: 26, momentum: 27, clipNorm: 28, clipValue: 29, reach: 30, reachFactor: 31, delta: 32, seed: 33,
   stream: 34, gradScale: 35, decayPow: 36, uProduct: 38, summary: 40, sampleWeight: 44, batchWeight: 45, trainOut: 46,
+  arena: 47, arenaStride: 48, width: 49,
 } as const;
 const LAYER0 = 64;
 const LAYER_WORDS = 24;
@@ -363,9 +364,13 @@ export class Network {
           k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
       }
     }
-    // every thread packs GEMM operands into scratch of its own
+    // every thread packs GEMM operands into scratch of its own, and predicts rows in an arena of
+    // its own: three (want, width) blocks (two layer outputs and a pre-activation), then two
+    // (width) vectors (batch normalization's mean and 1/σ) — see network_forward_rows
     const stride = Math.ceil(scratch / 64) * 64;
-    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads, want * 4);
+    const width = Math.max(...spec.layers.map((l) => l.units));
+    const arenaStride = Math.ceil(((3 * want + 2) * width * 4) / 64) * 64;
+    sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads, want * 4, arenaStride * this.threads);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
     let next = 0;
@@ -390,6 +395,9 @@ export class Network {
     const scratchAt = at[next++];
     this.setWord(H.scratch, scratchAt);
     this.setWord(H.batchWeight, at[next++]);
+    this.setWord(H.arena, at[next++]);
+    this.setWord(H.arenaStride, arenaStride);
+    this.setWord(H.width, width);
     if (this.board) k.parallel_setup(this.board, this.threads, scratchAt, stride);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;

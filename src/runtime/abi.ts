@@ -79,6 +79,12 @@ export interface KernelExports {
   network_train_batches(plan: number, x: number, y: number, order: number, rows: number, batch: number,
     first: number, count: number, losses: number, correct: number): number;
   network_predict(plan: number, x: number, out: number, rows: number): void;
+  /** Posts a prediction whose input is copied in afterwards: rows per task, or 0 (copy all, then network_predict). */
+  network_predict_open(plan: number, x: number, out: number, rows: number): number;
+  /** The open prediction's first `tasks` tasks have their rows in place. */
+  parallel_ready(tasks: number): void;
+  /** Finishes the open prediction (tasks from `copied` on given up): 1 when its input was all finite, else 0. */
+  par_predict_finish(copied: number): number;
   // assembly/parallel.ts: the job board shared with worker threads
   parallel_setup(board: number, threads: number, scratch: number, stride: number): void;
   parallel_board(): number;

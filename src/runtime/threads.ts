@@ -206,7 +206,8 @@ export class WorkerPool {
 
 /** The driver calls that run parallel jobs: the ones whose traps may come from a worker. */
 const DRIVER_CALLS = ['network_forward', 'network_backward', 'network_train_step', 'network_train_batches',
-  'network_predict', 'network_update', 'network_loss', 'network_score', 'par_all_finite'] as const;
+  'network_predict', 'network_predict_open', 'par_predict_finish', 'network_update', 'network_loss', 'network_score',
+  'par_all_finite'] as const;
 
 /**
  * The kernels with the driver calls wrapped so that a worker's failure surfaces as an Error

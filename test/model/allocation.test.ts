@@ -68,8 +68,9 @@ describe('allocation', () => {
     expect(model.steps).toBe(4 * 900);
     expect(model.memoryBytes).toBe(bytes);
     // a timing run and one run of the rest of the first epoch, then one run per epoch; per epoch
-    // the validation pass (predict, loss, hits)
+    // the validation pass (predict — network_predict_open answers that one thread copies first —, loss, hits)
     expect(calls.get('network_train_batches')).toBe(4);
-    expect([...calls.keys()].sort()).toEqual(['count_correct', 'network_predict', 'network_score', 'network_train_batches', 'par_all_finite']);
+    expect([...calls.keys()].sort()).toEqual(['count_correct', 'network_predict', 'network_predict_open', 'network_score',
+      'network_train_batches', 'par_all_finite']);
   });
 });

@@ -105,6 +105,57 @@ describe('threads', () => {
     model.dispose();
   });
 
+  // predict splits by rows: every thread runs all layers on blocks of rows, and the workers start on
+  // a block as soon as the calling thread has copied it in (the copy and the prediction overlap)
+  it.each([1, 2, 5, 31, 32, 33, 65, 257, 1000])('predicts %i rows to the same bits on 1, 2 and 3 threads, row by row as alone', async (rows) => {
+    const spec: Spec = { inputs: 61, layers: [{ units: 67, activation: 'elu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.5 }, { units: 5, activation: 'softmax' }], seed: 9, kernels: 'portable' };
+    const { x, y } = data(rows, 61, 5, 2);
+    const nested = Array.from({ length: rows }, (_, r) => Array.from(x.data.subarray(r * 61, r * 61 + 61)));
+    const outs: Float32Array[] = [];
+    const evaluations: ReturnType<Model['evaluate']>[] = [];
+    for (const threads of [1, 2, 3]) {
+      const model = await createModel({ ...spec, threads });
+      await model.fit(x, y, { epochs: 1, batchSize: 16 });
+      if (threads > 1) await warmedUp(model, x);
+      const helped = internals(model).pool?.helped ?? 0;
+      const out = model.predict(x).data;
+      // nested rows are copied (and checked) block by block too
+      expect(bits(Float32Array.from(model.predict(nested).flat()), out), 'number[][] rows').toBe(true);
+      // workers take blocks (on tiny inputs the calling thread may finish first: try a few times)
+      if (threads > 1 && rows >= 257) {
+        for (let i = 0; i < 100 && internals(model).pool!.helped === helped; i++) model.predict(x);
+        expect(internals(model).pool!.helped, 'workers took prediction blocks').toBeGreaterThan(helped);
+      }
+      for (const r of [0, rows >> 1, rows - 1]) {
+        const alone = model.predict({ rows: 1, cols: 61, data: x.data.slice(r * 61, r * 61 + 61) }).data;
+        expect(bits(alone, out.subarray(r * 5, r * 5 + 5)), `row ${r} alone`).toBe(true);
+      }
+      // evaluate stages its targets behind the same split prediction
+      evaluations.push(model.evaluate(x, y));
+      outs.push(out);
+      model.dispose();
+    }
+    expect(bits(outs[1], outs[0]), '2 threads').toBe(true);
+    expect(bits(outs[2], outs[0]), '3 threads').toBe(true);
+    expect(evaluations[1]).toEqual(evaluations[0]);
+    expect(evaluations[2]).toEqual(evaluations[0]);
+  });
+
+  it('stops a prediction at a bad nested row while it is being copied in, and predicts the next input exactly', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, seed: 2, threads: 2 });
+    const { x } = data(3000, 784, 10, 1);
+    await warmedUp(model, x);
+    const rows = Array.from({ length: 3000 }, (_, r) => Array.from(x.data.subarray(r * 784, r * 784 + 784)) as unknown[]);
+    rows[2100][7] = 'seven';
+    expect(() => model.predict(rows as number[][])).toThrow(/predict: x: row 2101 \(index 2100\), column 8 \(index 7\) is the string 'seven'/);
+    (rows[2100] as number[])[7] = 1e39;
+    expect(() => model.predict(rows as number[][])).toThrow(/row 2101 \(index 2100\), column 8 \(index 7\) is 1e\+39; expected a finite number within float32 range/);
+    const one = await createModel({ ...SHAPES[1].spec, seed: 2, threads: 1 });
+    expect(bits(model.predict(x).data, one.predict(x).data)).toBe(true);
+    expect(model.threads).toBe(2);
+    model.dispose();
+  });
+
   it('splits even the smallest jobs to the same bits (thresholds at 1: every GEMM and element-wise job is split)', async () => {
     const spec: Spec = { inputs: 5, layers: [{ units: 3, activation: 'tanh' }, { type: 'dropout', rate: 0.3 }, { units: 17, activation: 'relu' }, { units: 2, activation: 'softmax' }], optimizer: 'nadam', seed: 8, kernels: 'portable' };
     const { x, y } = data(37, 5, 2, 6);
