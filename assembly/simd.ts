@@ -34,7 +34,9 @@ const P5: f32 = 5.0000001201e-1;
 
 // @ts-ignore: decorator
 @inline export function exp_f32x4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
+  // clamped with pmin/pmax, x first: one minps/maxps each in V8, and the same lanes as min/max —
+  // a NaN x fails both comparisons and passes through, ±∞ clamp, ±0 is never compared to ±0
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
   const vn = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   let vr = f32x4.sub(x, f32x4.mul(vn, f32x4.splat(LN2_HI)));
   vr = f32x4.sub(vr, f32x4.mul(vn, f32x4.splat(LN2_LO)));
@@ -231,7 +233,7 @@ const EB8: f32 = -1.45660718464996e-05;
 
 // @ts-ignore: decorator
 @inline export function erf_f32x4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(ERF_CLAMP)), f32x4.splat(-ERF_CLAMP));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(ERF_CLAMP)), f32x4.splat(-ERF_CLAMP));   // as in exp_f32x4
   const vx2 = f32x4.mul(x, x);
   let vp = f32x4.add(f32x4.mul(vx2, f32x4.splat(EA13)), f32x4.splat(EA11));
   vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA9));
