@@ -70,7 +70,8 @@ const H_BATCH_WEIGHT = 45;  // the batch's row weights (max_batch) f32, gathered
 const H_TRAIN_OUT = 46;     // where network_train_batches keeps each training row's outputs (rows, outputs), or 0
 const H_ARENA = 47;      // prediction arenas: one per thread, H_ARENA_STRIDE bytes apart (network_forward_rows)
 const H_ARENA_STRIDE = 48;
-const H_WIDTH = 49;      // the widest layer's units: each arena holds three (max_batch, width) blocks, then two (width)
+const H_WIDTH = 49;      // the widest layer's units: each arena holds three (arena rows, width) blocks, then two (width)
+const H_ARENA_ROWS = 50; // rows a prediction block takes at most (min(max_batch, 256): the arenas stay small)
 const H_LAYER0 = 64;
 const LAYER_WORDS = 24;
 
@@ -488,13 +489,13 @@ export function network_train_batches(plan: usize, x: usize, y: usize, order: us
 // of rows of its own, in its own arena, so a prediction joins the threads once rather than after
 // every layer; every row's outputs are the same bits whatever block and thread computed them.
 export function network_predict(plan: usize, x: usize, out: usize, rows: i32): void {
-  par_predict(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_MAX_BATCH), 0, ptr(plan, H_SCRATCH));
+  par_predict(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_ARENA_ROWS), 0, ptr(plan, H_SCRATCH));
 }
 
 // network_predict while x is still being copied in (parallel.ts, par_predict_open): returns the
 // rows per task, or 0 when the prediction is not worth splitting (copy all, then network_predict).
 export function network_predict_open(plan: usize, x: usize, out: usize, rows: i32): i32 {
-  return par_predict_open(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_MAX_BATCH));
+  return par_predict_open(plan, x, out, rows, word(plan, H_INPUTS), network_outputs(plan), word(plan, H_ARENA_ROWS));
 }
 
 // @ts-ignore: decorator
@@ -508,7 +509,7 @@ export function network_predict_open(plan: usize, x: usize, out: usize, rows: i3
 // writing anything of the plan's, so that threads can run it on different rows at once.
 export function network_forward_rows(plan: usize, x: usize, out: usize, m: i32, id: i32, scratch: usize): void {
   const layers = word(plan, H_LAYERS);
-  const block = (<usize>word(plan, H_MAX_BATCH) * <usize>word(plan, H_WIDTH)) << 2;
+  const block = (<usize>word(plan, H_ARENA_ROWS) * <usize>word(plan, H_WIDTH)) << 2;
   const arena = ptr(plan, H_ARENA) + <usize>id * <usize>word(plan, H_ARENA_STRIDE);
   const pre = arena + 2 * block;
   const mean = arena + 3 * block;

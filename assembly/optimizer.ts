@@ -226,7 +226,8 @@ export function adamax_update(param: usize, grad: usize, moment: usize, norm: us
     const off = <usize>i << 2;
     const vg = clip_f32x4(v128.load(grad + off), vscale, vclip);
     const vm = ema_f32x4(vb1, vb1c, v128.load(moment + off), vg);
-    const vu = f32x4.max(f32x4.mul(vb2, v128.load(norm + off)), f32x4.abs(vg));
+    // both sides ≥ +0 and finite: pmax (one maxps) gives max's bits
+    const vu = f32x4.pmax(f32x4.mul(vb2, v128.load(norm + off)), f32x4.abs(vg));
     v128.store(moment + off, vm);
     v128.store(norm + off, vu);
     const vinc = f32x4.div(f32x4.mul(vlrc, vm), f32x4.add(vu, veps));

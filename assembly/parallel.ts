@@ -729,16 +729,16 @@ export function par_all_finite(inp: usize, len: i32): i32 {
   return 1;
 }
 
-// Rows per prediction task for `rows` rows: the batch buffers' rows on one thread; on more, about
+// Rows per prediction task for `rows` rows: the arena's rows (blockRows) on one thread; on more, about
 // a quarter of each thread's share (so a slow thread costs little), at least 32 rows (each task
-// packs every weight matrix once) and at most the arena's max_batch rows. Whatever the value, a
+// packs every weight matrix once) and at most blockRows. Whatever the value, a
 // row's outputs are the same bits.
 // @ts-ignore: decorator
-@inline function predict_chunk(rows: i32, maxBatch: i32): i32 {
+@inline function predict_chunk(rows: i32, blockRows: i32): i32 {
   const t = threads();
-  if (t == 1) return maxBatch;
+  if (t == 1) return blockRows;
   const share = (rows + 4 * t - 1) / (4 * t);
-  return min<i32>(maxBatch, max<i32>(32, (share + 7) & ~7));
+  return min<i32>(blockRows, max<i32>(32, (share + 7) & ~7));
 }
 
 // Tasks a prediction job may have: fewer than CLOSED, the claim word's "none left".
@@ -763,18 +763,18 @@ function predict_job(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, 
 // in tasks of whole rows (network_forward_rows in each thread's arena), at most MAX_PREDICT_TASKS
 // tasks per job (`scratch`: the GEMM scratch when there is no board). `check` != 0 also checks that x is finite: returns 0 when it is not, else 1.
 export function par_predict(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32,
-  maxBatch: i32, check: i32, scratch: usize): i32 {
+  blockRows: i32, check: i32, scratch: usize): i32 {
   if (!board) {
     let finite = 1;
-    for (let start = 0; start < rows; start += maxBatch) {
-      const m = min<i32>(maxBatch, rows - start);
+    for (let start = 0; start < rows; start += blockRows) {
+      const m = min<i32>(blockRows, rows - start);
       const xs = x + ((<usize>start * <usize>inputs) << 2);
       if (check && !all_finite(xs, m * inputs)) finite = 0;
       network_forward_rows(plan, xs, out + ((<usize>start * <usize>outputs) << 2), m, 0, scratch);
     }
     return finite;
   }
-  const chunk = predict_chunk(rows, maxBatch);
+  const chunk = predict_chunk(rows, blockRows);
   let finite = 1;
   for (let start = 0; start < rows; start += chunk * MAX_PREDICT_TASKS) {
     const m = min<i32>(chunk * MAX_PREDICT_TASKS, rows - start);
@@ -789,9 +789,9 @@ export function par_predict(plan: usize, x: usize, out: usize, rows: i32, inputs
 // yet written) with no task claimable, and returns the rows per task; the caller copies x task by
 // task, calls parallel_ready after each, then par_predict_finish. Returns 0 (nothing posted) when
 // one thread would do it all anyway: then the caller copies everything and calls network_predict.
-export function par_predict_open(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32, maxBatch: i32): i32 {
+export function par_predict_open(plan: usize, x: usize, out: usize, rows: i32, inputs: i32, outputs: i32, blockRows: i32): i32 {
   if (!board || threads() == 1) return 0;
-  const chunk = predict_chunk(rows, maxBatch);
+  const chunk = predict_chunk(rows, blockRows);
   const tasks = (rows + chunk - 1) / chunk;
   if (tasks < 2 || tasks > MAX_PREDICT_TASKS) return 0;
   store<i32>(at(board, W_JOB + J_TASKS), predict_job(plan, x, out, rows, inputs, outputs, chunk, 1));

@@ -85,25 +85,41 @@ export function all_finite(inp: usize, len: i32): i32 {
   return i32(acc == 0);
 }
 
-// max |x| over len values; NaN when any value is NaN (f32x4.max propagates it), +Infinity when
-// any is infinite.
-// Four accumulators, 16 values a step (the maximum is exact in any order).
+// max |x| over len values; NaN when any value is NaN, +Infinity when any is infinite.
+// Four accumulators, 16 values a step (the maximum is exact in any order). The lanes take
+// f32x4.pmax, which V8 lowers to one maxps, where f32x4.max costs it about eight instructions to
+// propagate NaN and order ±0 (|x| has no −0); NaN is tracked apart, by x ≠ x. The same answer as
+// f32x4.max's, at about memory speed.
 export function max_abs(inp: usize, len: i32): f32 {
   let vmax = f32x4.splat(0.0), vmax1 = vmax, vmax2 = vmax, vmax3 = vmax;
+  let vnan = i32x4.splat(0);
   let i = 0;
   for (; i + 16 <= len; i += 16) {
     const p = inp + (<usize>i << 2);
-    vmax = f32x4.max(vmax, f32x4.abs(v128.load(p)));
-    vmax1 = f32x4.max(vmax1, f32x4.abs(v128.load(p, 16)));
-    vmax2 = f32x4.max(vmax2, f32x4.abs(v128.load(p, 32)));
-    vmax3 = f32x4.max(vmax3, f32x4.abs(v128.load(p, 48)));
+    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), d = v128.load(p, 48);
+    vmax = f32x4.pmax(vmax, f32x4.abs(a));
+    vmax1 = f32x4.pmax(vmax1, f32x4.abs(b));
+    vmax2 = f32x4.pmax(vmax2, f32x4.abs(c));
+    vmax3 = f32x4.pmax(vmax3, f32x4.abs(d));
+    vnan = v128.or(vnan, v128.or(v128.or(f32x4.ne(a, a), f32x4.ne(b, b)), v128.or(f32x4.ne(c, c), f32x4.ne(d, d))));
   }
-  vmax = f32x4.max(f32x4.max(vmax, vmax1), f32x4.max(vmax2, vmax3));
-  for (; i + 4 <= len; i += 4) vmax = f32x4.max(vmax, f32x4.abs(v128.load(inp + (<usize>i << 2))));
-  let m = max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
-    max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+  vmax = f32x4.pmax(f32x4.pmax(vmax, vmax1), f32x4.pmax(vmax2, vmax3));
+  for (; i + 4 <= len; i += 4) {
+    const a = v128.load(inp + (<usize>i << 2));
+    vmax = f32x4.pmax(vmax, f32x4.abs(a));
+    vnan = v128.or(vnan, f32x4.ne(a, a));
+  }
+  let m = max_lane(vmax, vnan);
   for (; i < len; i++) m = max<f32>(m, abs<f32>(load<f32>(inp + (<usize>i << 2))));
   return m;
+}
+
+// The largest lane of vmax (no lane is NaN), or NaN when any lane of vnan is set.
+// @ts-ignore: decorator
+@inline function max_lane(vmax: v128, vnan: v128): f32 {
+  if (v128.any_true(vnan)) return NaN;
+  return max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
+    max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
 }
 
 export const METRIC_NONE: i32 = -1;
@@ -148,13 +164,16 @@ export function count_correct(pred: usize, target: usize, m: i32, n: i32, metric
 // finite gradient of any size gives a finite norm.
 export function gradient_summary(out: usize, grad: usize, len: i32): void {
   let vmax = f32x4.splat(0.0), vmax1 = vmax;
+  let vnan = i32x4.splat(0);
   let vlo = f64x2.splat(0.0), vhi = f64x2.splat(0.0), vlo1 = vlo, vhi1 = vlo;
   let i = 0;
   for (; i + 8 <= len; i += 8) {
     const p = grad + (<usize>i << 2);
     const vg = v128.load(p), vg1 = v128.load(p, 16);
-    vmax = f32x4.max(vmax, f32x4.abs(vg));
-    vmax1 = f32x4.max(vmax1, f32x4.abs(vg1));
+    // max |g| as in max_abs: pmax lanes, NaN tracked apart
+    vmax = f32x4.pmax(vmax, f32x4.abs(vg));
+    vmax1 = f32x4.pmax(vmax1, f32x4.abs(vg1));
+    vnan = v128.or(vnan, v128.or(f32x4.ne(vg, vg), f32x4.ne(vg1, vg1)));
     const vg_lo = f64x2.promote_low_f32x4(vg);
     const vg_hi = f64x2.promote_low_f32x4(i32x4.shuffle(vg, vg, 2, 3, 0, 1));
     const vg1_lo = f64x2.promote_low_f32x4(vg1);
@@ -164,19 +183,19 @@ export function gradient_summary(out: usize, grad: usize, len: i32): void {
     vlo1 = f64x2.add(vlo1, f64x2.mul(vg1_lo, vg1_lo));
     vhi1 = f64x2.add(vhi1, f64x2.mul(vg1_hi, vg1_hi));
   }
-  vmax = f32x4.max(vmax, vmax1);
+  vmax = f32x4.pmax(vmax, vmax1);
   vlo = f64x2.add(vlo, vlo1);
   vhi = f64x2.add(vhi, vhi1);
   for (; i + 4 <= len; i += 4) {
     const vg = v128.load(grad + (<usize>i << 2));
-    vmax = f32x4.max(vmax, f32x4.abs(vg));
+    vmax = f32x4.pmax(vmax, f32x4.abs(vg));
+    vnan = v128.or(vnan, f32x4.ne(vg, vg));
     const vg_lo = f64x2.promote_low_f32x4(vg);
     const vg_hi = f64x2.promote_low_f32x4(i32x4.shuffle(vg, vg, 2, 3, 0, 1));
     vlo = f64x2.add(vlo, f64x2.mul(vg_lo, vg_lo));
     vhi = f64x2.add(vhi, f64x2.mul(vg_hi, vg_hi));
   }
-  let m = max<f32>(max<f32>(f32x4.extract_lane(vmax, 0), f32x4.extract_lane(vmax, 1)),
-    max<f32>(f32x4.extract_lane(vmax, 2), f32x4.extract_lane(vmax, 3)));
+  let m = max_lane(vmax, vnan);
   let sum = (f64x2.extract_lane(vlo, 0) + f64x2.extract_lane(vlo, 1)) +
     (f64x2.extract_lane(vhi, 0) + f64x2.extract_lane(vhi, 1));
   for (; i < len; i++) {

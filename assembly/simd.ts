@@ -34,7 +34,9 @@ const P5: f32 = 5.0000001201e-1;
 
 // @ts-ignore: decorator
 @inline export function exp_f32x4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
+  // clamped with pmin/pmax, x first: one minps/maxps each in V8, and the same lanes as min/max —
+  // a NaN x fails both comparisons and passes through, ±∞ clamp, ±0 is never compared to ±0
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
   const vn = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   let vr = f32x4.sub(x, f32x4.mul(vn, f32x4.splat(LN2_HI)));
   vr = f32x4.sub(vr, f32x4.mul(vn, f32x4.splat(LN2_LO)));
@@ -231,7 +233,7 @@ const EB8: f32 = -1.45660718464996e-05;
 
 // @ts-ignore: decorator
 @inline export function erf_f32x4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(ERF_CLAMP)), f32x4.splat(-ERF_CLAMP));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(ERF_CLAMP)), f32x4.splat(-ERF_CLAMP));   // as in exp_f32x4
   const vx2 = f32x4.mul(x, x);
   let vp = f32x4.add(f32x4.mul(vx2, f32x4.splat(EA13)), f32x4.splat(EA11));
   vp = f32x4.add(f32x4.mul(vx2, vp), f32x4.splat(EA9));
@@ -267,9 +269,13 @@ const EB8: f32 = -1.45660718464996e-05;
 
 // A gradient as the optimizers read it: clamp(g·scale, −clip, clip). scale is the global-norm
 // factor (1 when clipNorm is off, so g·1 = g exactly) and clip the clipValue (+∞ when off).
+// pmin/pmax (one minps/maxps each in V8, where min/max cost about eight instructions to propagate
+// NaN and order ±0) give the same bits here: g is finite (a step with a gradient that is not is
+// refused before the update) and clip > 0, so neither NaN nor a tie of zeros of opposite signs
+// can occur.
 // @ts-ignore: decorator
 @inline export function clip_f32x4(vg: v128, vscale: v128, vclip: v128): v128 {
-  return f32x4.max(f32x4.min(f32x4.mul(vg, vscale), vclip), f32x4.neg(vclip));
+  return f32x4.pmax(f32x4.pmin(f32x4.mul(vg, vscale), vclip), f32x4.neg(vclip));
 }
 
 // @ts-ignore: decorator

@@ -7,7 +7,7 @@
  * writes bench/results/*.json, the scaling SVGs and summary.md; a full run of every part also
  * refreshes the tables in docs/benchmarks.md.
  *
- *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile] [threads] [browser-threads] [demo]
+ *   npx tsx bench/index.ts [--quick] [gemm] [train] [inference] [scaling] [profile] [threads] [cores] [browser-threads] [demo]
  */
 import os from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { runInference } from './inference.js';
 import { runScaling } from './scaling.js';
 import { runProfile } from './peers/neuronine-profile.js';
 import { runThreadsBench } from './threads.js';
+import { runCoresBench } from './cores.js';
 import { runBrowserThreadsBench } from './threads-browser.js';
 import { runDemoBench } from './demo.js';
 
@@ -60,6 +61,10 @@ const profile = wants('profile') ? await runProfile(quick) : undefined;
 if (wants('threads')) {
   console.log('\nthreads and relaxed SIMD (bench/threads.ts): ratios in one run');
   await runThreadsBench({ quick });
+}
+if (wants('cores')) {
+  console.log('\nthe two-core ceiling (bench/cores.ts): one-thread jobs in one process alone and in two at once');
+  await runCoresBench(quick ? 1 : 1.5, quick ? 2 : 8);
 }
 if (wants('browser-threads')) {
   console.log('\nthreads in Chromium beside TF.js wasm (bench/threads-browser.ts)');

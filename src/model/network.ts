@@ -22,7 +22,7 @@ const H = {
   decay: 16, nesterov: 17, maxBatch: 18, inputs: 19, metric: 20, status: 21, beta1Pow: 22, beta2Pow: 24,
   state3: 26, momentum: 27, clipNorm: 28, clipValue: 29, reach: 30, reachFactor: 31, delta: 32, seed: 33,
   stream: 34, gradScale: 35, decayPow: 36, uProduct: 38, summary: 40, sampleWeight: 44, batchWeight: 45, trainOut: 46,
-  arena: 47, arenaStride: 48, width: 49,
+  arena: 47, arenaStride: 48, width: 49, arenaRows: 50,
 } as const;
 const LAYER0 = 64;
 const LAYER_WORDS = 24;
@@ -31,6 +31,9 @@ const L = {
   doutput: 10, saved: 11, pre: 12, fused: 13, l1: 14, l2: 15, movingMean: 16, movingVar: 17, batchMean: 18,
   batchVar: 19, invStd: 20, momentum: 21, epsilon: 22, rate: 23,
 } as const;
+
+/** Rows a prediction block takes at most (each thread's arena holds that many). */
+const MAX_ARENA_ROWS = 256;
 
 /** Rows the batch buffers hold at least, so that prediction runs in chunks of a useful size. */
 const MIN_PLANNED_BATCH = 128;
@@ -364,12 +367,14 @@ export class Network {
           k.gemm_scratch_bytes(GEMM_FORMS.nt, want, layer.units, layer.inputs));
       }
     }
-    // every thread packs GEMM operands into scratch of its own, and predicts rows in an arena of
-    // its own: three (want, width) blocks (two layer outputs and a pre-activation), then two
-    // (width) vectors (batch normalization's mean and 1/σ) — see network_forward_rows
+    // every thread packs GEMM operands into scratch of its own, and predicts blocks of at most
+    // arenaRows rows in an arena of its own: three (arenaRows, width) blocks (two layer outputs
+    // and a pre-activation), then two (width) vectors (batch normalization's mean and 1/σ) — see
+    // network_forward_rows; capped so that large batches do not make every arena large too
     const stride = Math.ceil(scratch / 64) * 64;
     const width = Math.max(...spec.layers.map((l) => l.units));
-    const arenaStride = Math.ceil(((3 * want + 2) * width * 4) / 64) * 64;
+    const arenaRows = Math.min(want, MAX_ARENA_ROWS);
+    const arenaStride = Math.ceil(((3 * arenaRows + 2) * width * 4) / 64) * 64;
     sizes.push(want * spec.inputs * 4, want * this.outputs * 4, stride * this.threads, want * 4, arenaStride * this.threads);
     // all or nothing: nothing below changes unless every block fits
     const at = ws.layout(this.fixedEnd, sizes, `buffers for batches of ${want} rows`);
@@ -398,6 +403,7 @@ export class Network {
     this.setWord(H.arena, at[next++]);
     this.setWord(H.arenaStride, arenaStride);
     this.setWord(H.width, width);
+    this.setWord(H.arenaRows, arenaRows);
     if (this.board) k.parallel_setup(this.board, this.threads, scratchAt, stride);
     this.setWord(H.maxBatch, want);
     this.maxBatch = want;

@@ -141,6 +141,26 @@ describe('threads', () => {
     expect(evaluations[2]).toEqual(evaluations[0]);
   });
 
+  it('predicts in blocks of at most 256 rows after training with larger batches (the arenas do not grow with the batch)', async () => {
+    const spec: Spec = { inputs: 40, layers: [{ units: 300, activation: 'relu' }, { units: 3, activation: 'softmax' }], seed: 4, kernels: 'portable' };
+    const { x, y } = data(1500, 40, 3, 8);
+    const outs: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      const model = await createModel({ ...spec, threads });
+      await model.fit(x, y, { epochs: 1, batchSize: 700 });
+      outs.push(model.predict(x).data);
+      const net = (model as unknown as { net: { ws: { i32: Int32Array }; plan: number } }).net;
+      // the plan's arena rows (word 50): capped at 256 although the batch buffers hold 700 rows
+      expect(net.ws.i32[(net.plan >>> 2) + 50]).toBe(256);
+      model.dispose();
+    }
+    expect(bits(outs[1], outs[0])).toBe(true);
+    // every row as it predicts alone
+    const one = await createModel({ ...spec, threads: 1 });
+    await one.fit(x, y, { epochs: 1, batchSize: 700 });
+    for (const r of [0, 255, 256, 1499]) expect(bits(one.predict({ rows: 1, cols: 40, data: x.data.slice(r * 40, r * 40 + 40) }).data, outs[0].subarray(r * 3, r * 3 + 3)), `row ${r}`).toBe(true);
+  });
+
   it('stops a prediction at a bad nested row while it is being copied in, and predicts the next input exactly', async () => {
     const model = await createModel({ ...SHAPES[1].spec, seed: 2, threads: 2 });
     const { x } = data(3000, 784, 10, 1);
