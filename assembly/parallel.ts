@@ -16,8 +16,10 @@
 //              task of the next one. Closed (next = CLOSED) between jobs.
 //   W_READY    tasks below this may be claimed: all of them, except while a prediction's input is
 //              still being copied in (par_predict_open … parallel_ready … par_predict_finish)
+//   W_WAKE     bumped whenever there may be new work (a job opened, more of it ready, quit): a
+//              sleeping worker waits on it, so no wake-up between its last look and its sleep is lost
 //   W_DONE     tasks finished in the current job; W_HELPED: tasks workers ran, ever
-//   W_SLEEPERS workers blocked in memory.atomic.wait on W_CLAIM (the main thread notifies only then)
+//   W_SLEEPERS workers blocked in memory.atomic.wait on W_WAKE (notified only when there are some)
 //   W_QUIT     1 tells workers to return from worker_run
 //   W_FAILED   1 when a worker trapped or died (src/runtime/threads.ts sets it: the worker's own
 //              catch after a trap, the pool's supervisor thread when a worker exits or errs)
@@ -42,6 +44,7 @@ import { dropout_forward, dropout_forward_block, dropout_backward, batchnorm_for
 
 const W_CLAIM = 0;
 const W_READY = 1;
+const W_WAKE = 2;
 const W_DONE = 16;
 const W_HELPED = 17;     // tasks run by workers since the board was set up (tests read it)
 const W_NOT_FINITE = 18; // JOB_PREDICT with the input check: 1 once a task found a value that is not finite
@@ -374,7 +377,7 @@ function open_job(ready: i32): void {
   atomic.store<i32>(at(b, W_DONE), 0);
   atomic.store<i32>(at(b, W_READY), ready);
   atomic.store<i32>(claim, gen << 16);
-  if (atomic.load<i32>(at(b, W_SLEEPERS)) > 0) atomic.notify(claim, MAX_THREADS);
+  wake(b);
 }
 
 // Works on the open job until every task is done, then closes it.
@@ -391,10 +394,21 @@ function finish_job(): void {
   if (atomic.load<i32>(at(b, W_FAILED))) settle(b, load<i32>(at(b, W_JOB + J_KIND)));
 }
 
+// Whether a task of the open job may be claimed now.
+function claimable(b: usize): bool {
+  const next = atomic.load<i32>(at(b, W_CLAIM)) & 0xffff;
+  return next < atomic.load<i32>(at(b, W_JOB + J_TASKS)) && next < atomic.load<i32>(at(b, W_READY));
+}
+
+// Wakes sleeping workers after new work was made claimable (see worker_run).
+function wake(b: usize): void {
+  atomic.add<i32>(at(b, W_WAKE), 1);
+  if (atomic.load<i32>(at(b, W_SLEEPERS)) > 0) atomic.notify(at(b, W_WAKE), MAX_THREADS);
+}
+
 // A worker's life: claim tasks while jobs come, spin a little when there is none, then sleep
 // until the main thread posts one; return when told to quit.
 export function worker_run(b: usize, id: i32): void {
-  const claim = at(b, W_CLAIM);
   let spins = 0;
   while (!atomic.load<i32>(at(b, W_QUIT))) {
     if (work(b, id) > 0) {
@@ -402,9 +416,12 @@ export function worker_run(b: usize, id: i32): void {
       continue;
     }
     if (++spins < SPIN_LIMIT) continue;
-    const seen = atomic.load<i32>(claim);
+    // sleep unless something came since W_WAKE was read: whoever adds work bumps W_WAKE after it
+    // and then notifies if it sees a sleeper, so either the look below sees the work, or the wait
+    // sees W_WAKE changed, or the notify comes after the wait began
+    const seen = atomic.load<i32>(at(b, W_WAKE));
     atomic.add<i32>(at(b, W_SLEEPERS), 1);
-    if (!atomic.load<i32>(at(b, W_QUIT))) memory.atomic.wait32(claim, seen, -1);
+    if (!atomic.load<i32>(at(b, W_QUIT)) && !claimable(b)) memory.atomic.wait32(at(b, W_WAKE), seen, -1);
     atomic.sub<i32>(at(b, W_SLEEPERS), 1);
     spins = 0;
   }
@@ -802,7 +819,7 @@ export function par_predict_open(plan: usize, x: usize, out: usize, rows: i32, i
 // The first `tasks` tasks of the open prediction may run: their rows are in place.
 export function parallel_ready(tasks: i32): void {
   atomic.store<i32>(at(board, W_READY), tasks);
-  if (atomic.load<i32>(at(board, W_SLEEPERS)) > 0) atomic.notify(at(board, W_CLAIM), MAX_THREADS);
+  wake(board);
 }
 
 // Runs the rest of the open prediction here and on the workers and joins them. `copied` < the

@@ -106,7 +106,7 @@ export interface KernelExports {
 
 /** Words of the job board of assembly/parallel.ts (W_*), for src/runtime/threads.ts and tests. */
 export const BOARD = {
-  claim: 0, helped: 17, quit: 33, failed: 34, threads: 35, abandoned: 38, job: 48, slots: 80,
+  claim: 0, wake: 2, helped: 17, quit: 33, failed: 34, threads: 35, abandoned: 38, job: 48, slots: 80,
   message: 144 + 128 * 4, messageWords: 64,
 } as const;
 /** Worker slot states (SLOT_* of assembly/parallel.ts). */

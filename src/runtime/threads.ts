@@ -181,7 +181,9 @@ export class WorkerPool {
     const { words, board } = this;
     Atomics.store(words, board + BOARD.threads, 1);
     Atomics.store(words, board + BOARD.quit, 1);
-    Atomics.notify(words, board + BOARD.claim);
+    // sleeping workers wait on the wake word (assembly/parallel.ts, worker_run)
+    Atomics.add(words, board + BOARD.wake, 1);
+    Atomics.notify(words, board + BOARD.wake);
     this.stopper?.();
     this.stopper = undefined;
   }

@@ -161,6 +161,21 @@ describe('threads', () => {
     for (const r of [0, 255, 256, 1499]) expect(bits(one.predict({ rows: 1, cols: 40, data: x.data.slice(r * 40, r * 40 + 40) }).data, outs[0].subarray(r * 3, r * 3 + 3)), `row ${r}`).toBe(true);
   });
 
+  it('wakes sleeping workers for each block of a prediction as its rows are copied in', async () => {
+    const model = await createModel({ ...SHAPES[1].spec, seed: 3, threads: 2 });
+    const { x } = data(1200, 784, 10, 2);
+    await warmedUp(model, x);
+    // rows behind a Proxy copy slowly (a trap per value: milliseconds per block of 128 rows), so
+    // the worker, woken when the prediction is posted, finds nothing ready, spins out and sleeps
+    // long before each block is in place: only the wake that comes with each ready block brings it back
+    const rows = Array.from({ length: 1200 }, (_, r) => new Proxy(Array.from(x.data.subarray(r * 784, r * 784 + 784)), {}));
+    const before = internals(model).pool!.helped;
+    const out = model.predict(rows);
+    expect(internals(model).pool!.helped, 'the worker took blocks while they were being copied in').toBeGreaterThan(before);
+    expect(bits(Float32Array.from(out.flat()), model.predict(x).data)).toBe(true);
+    model.dispose();
+  });
+
   it('stops a prediction at a bad nested row while it is being copied in, and predicts the next input exactly', async () => {
     const model = await createModel({ ...SHAPES[1].spec, seed: 2, threads: 2 });
     const { x } = data(3000, 784, 10, 1);
