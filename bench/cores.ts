@@ -2,12 +2,13 @@
  * The two-core ceiling: how much more work two cores of this machine do than one when they share
  * nothing at all. The same one-thread job (training or prediction through the public API) runs
  * in one process alone, then in two processes at once (started together, each with its own
- * memory and model); the ratio of the pair's summed rate to the lone rate bounds what any
- * 2-thread split of that job can reach here, whatever the library does: shared caches, memory
+ * memory and model; the jobs: training and prediction, and the forward product of 784-128-10
+ * at batch 64 alone, which a training step spends most of its time in); the ratio of the pair's
+ * summed rate to the lone rate bounds what any 2-thread split of that job can reach here, whatever the library does: shared caches, memory
  * bandwidth, the clock two busy cores run at and the hypervisor all show up in it. Rounds
  * alternate alone / pair; medians of per-round ratios.
  *
- *   npx tsx bench/cores.ts [--seconds 2] [--rounds 5]
+ *   npx tsx bench/cores.ts [--seconds 2] [--rounds 5] [--only <part of a job's name, e.g. GEMM>]
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -15,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { createModel, type Model } from '../src/index.js';
 import { fmtRate, printTable, stats, syntheticData, writeResult } from './peers/harness.js';
 
-type Kind = 'train 784-128-10 b64' | 'train 784-512-256-10 b128' | 'predict 784-128-10';
-const KINDS: Kind[] = ['train 784-128-10 b64', 'train 784-512-256-10 b128', 'predict 784-128-10'];
+type Kind = 'train 784-128-10 b64' | 'train 784-512-256-10 b128' | 'predict 784-128-10' | 'GEMM 64×784×128 (flop)';
+const KINDS: Kind[] = ['train 784-128-10 b64', 'train 784-512-256-10 b128', 'predict 784-128-10', 'GEMM 64×784×128 (flop)'];
 
 /** One job: a model and a call that processes `rows` samples or rows. */
 async function job(kind: Kind): Promise<{ rows: number; run: () => void; model: Model }> {
@@ -28,6 +29,20 @@ async function job(kind: Kind): Promise<{ rows: number; run: () => void; model: 
   const data = syntheticData(kind.startsWith('predict') ? 10_000 : 2048, 784, 10, 1);
   const x = { rows: data.rows, cols: data.cols, data: data.x };
   if (kind.startsWith('predict')) return { rows: data.rows, run: () => model.predict(x), model };
+  if (kind.startsWith('GEMM')) {
+    // the forward product of 784-128-10 at batch 64 alone (the kernel a training step spends most
+    // of its time in), through the model's own kernels and buffers; the rate counts flop
+    model.fitSync(x, data.labels, { epochs: 1, batchSize: 64 });
+    const net = (model as unknown as { net: { k: { gemm_nn(...args: number[]): void }; ws: { i32: Int32Array }; plan: number; inputBatch: number } }).net;
+    const word = (i: number) => net.ws.i32[(net.plan >>> 2) + i];
+    const layer0 = (w: number) => word(64 + w);
+    const calls = 100;
+    return {
+      rows: calls * 2 * 64 * 784 * 128,
+      run: () => { for (let c = 0; c < calls; c++) net.k.gemm_nn(layer0(9), net.inputBatch, layer0(5), layer0(6), 64, 784, 128, 1, 0, 0, word(4)); },
+      model,
+    };
+  }
   const batchSize = kind.endsWith('b128') ? 128 : 64;
   return { rows: data.rows, run: () => model.fitSync(x, data.labels, { epochs: 1, batchSize, shuffle: false }), model };
 }
@@ -77,11 +92,11 @@ async function together(kind: Kind, count: number, seconds: number): Promise<num
 export interface CoresRow { kind: Kind; alone: number; pair: number; ratio: number; ratios: number[] }
 
 /** The ceiling for each job: median over rounds of (the pair's summed rate ÷ the lone rate). */
-export async function runCoresBench(seconds = 2, rounds = 5): Promise<CoresRow[]> {
+export async function runCoresBench(seconds = 2, rounds = 5, only = ''): Promise<CoresRow[]> {
   const load = os.loadavg();
   console.log(`cores: ${os.availableParallelism()} cores, load average ${load.map((v) => v.toFixed(2)).join(' / ')} at the start; one-thread jobs, 1 process alone vs 2 at once, ${rounds} rounds of ${seconds} s`);
   const rows: CoresRow[] = [];
-  for (const kind of KINDS) {
+  for (const kind of KINDS.filter((k) => k.includes(only))) {
     const alone: number[] = [];
     const pair: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -107,5 +122,6 @@ if (args[0] === '--child') {
     const at = args.indexOf(name);
     return at >= 0 ? Number(args[at + 1]) : fallback;
   };
-  await runCoresBench(option('--seconds', 2), option('--rounds', 5));
+  const only = args.indexOf('--only');
+  await runCoresBench(option('--seconds', 2), option('--rounds', 5), only >= 0 ? args[only + 1] : '');
 }
