@@ -503,7 +503,7 @@ export function network_predict_open(plan: usize, x: usize, out: usize, rows: i3
   return word(layer(plan, word(plan, H_LAYERS) - 1), L_OUT);
 }
 
-// Inference-mode forward pass of m ≤ max_batch rows from x (m, inputs) into out (m, outputs),
+// Inference-mode forward pass of m ≤ H_ARENA_ROWS rows from x (m, inputs) into out (m, outputs),
 // with thread `id`'s arena for the layers' outputs and `scratch` for the GEMMs. The same sums as
 // network_forward(…, training = 0) (a GEMM's elements do not depend on its row count), without
 // writing anything of the plan's, so that threads can run it on different rows at once.
@@ -546,5 +546,5 @@ export function network_forward_rows(plan: usize, x: usize, out: usize, m: i32, 
     next = next == arena ? arena + block : arena;
   }
   // only dropout layers: the outputs are the inputs
-  if (prev != out) memory.copy(out, prev, (<usize>m * <usize>word(layer(plan, layers - 1), L_OUT)) << 2);
+  if (prev != out) memory.copy(out, prev, (<usize>m * <usize>network_outputs(plan)) << 2);
 }

@@ -275,12 +275,10 @@ function run_task(b: usize, task: i32, id: i32): void {
       memory.copy(dst + <usize>r * rowBytes, src + <usize>load<i32>(picked + (<usize>r << 2)) * rowBytes, rowBytes);
     }
   } else if (kind == JOB_PREDICT) {
-    // rows lo … through every layer, in this thread's arena (network_forward_rows)
-    const rows = min<i32>(chunk, load<i32>(at(j, J_M)) - lo);
-    const inputs = load<i32>(at(j, J_K)), outputs = load<i32>(at(j, J_N));
-    const x = addr(j, J_A) + ((<usize>lo * <usize>inputs) << 2);
-    if (load<i32>(at(j, J_ACCUMULATE)) && !all_finite(x, rows * inputs)) atomic.store<i32>(at(b, W_NOT_FINITE), 1);
-    network_forward_rows(addr(j, J_B), x, addr(j, J_OUT) + ((<usize>lo * <usize>outputs) << 2), rows, id, scratch_of(b, id, 0));
+    if (!predict_block(addr(j, J_B), addr(j, J_A), addr(j, J_OUT), lo, min<i32>(chunk, load<i32>(at(j, J_M)) - lo),
+      load<i32>(at(j, J_K)), load<i32>(at(j, J_N)), load<i32>(at(j, J_ACCUMULATE)), id, scratch_of(b, id, 0))) {
+      atomic.store<i32>(at(b, W_NOT_FINITE), 1);
+    }
   } else if (kind == JOB_DROPOUT_FORWARD) {
     // elements lo … of dropout_forward(out, mask, inp, len, rate, seed, stream)
     dropout_forward_block(arg(j, 0), arg(j, 1), arg(j, 2), lo, min<i32>(<i32>arg(j, 3), lo + chunk),
@@ -758,6 +756,17 @@ export function par_all_finite(inp: usize, len: i32): i32 {
   return min<i32>(blockRows, max<i32>(32, (share + 7) & ~7));
 }
 
+// Rows lo … lo + rows − 1 of x (·, inputs) through every layer into the same rows of out
+// (·, outputs), in participant `id`'s arena (network_forward_rows). With `check`, returns 0 when
+// one of those rows holds a value that is not finite (the rows are predicted all the same), else 1.
+function predict_block(plan: usize, x: usize, out: usize, lo: i32, rows: i32, inputs: i32, outputs: i32, check: i32,
+  id: i32, scratch: usize): i32 {
+  const xs = x + ((<usize>lo * <usize>inputs) << 2);
+  const finite = check ? all_finite(xs, rows * inputs) : 1;
+  network_forward_rows(plan, xs, out + ((<usize>lo * <usize>outputs) << 2), rows, id, scratch);
+  return finite;
+}
+
 // Tasks a prediction job may have: fewer than CLOSED, the claim word's "none left".
 const MAX_PREDICT_TASKS: i32 = 1 << 15;
 
@@ -784,10 +793,7 @@ export function par_predict(plan: usize, x: usize, out: usize, rows: i32, inputs
   if (!board) {
     let finite = 1;
     for (let start = 0; start < rows; start += blockRows) {
-      const m = min<i32>(blockRows, rows - start);
-      const xs = x + ((<usize>start * <usize>inputs) << 2);
-      if (check && !all_finite(xs, m * inputs)) finite = 0;
-      network_forward_rows(plan, xs, out + ((<usize>start * <usize>outputs) << 2), m, 0, scratch);
+      finite &= predict_block(plan, x, out, start, min<i32>(blockRows, rows - start), inputs, outputs, check, 0, scratch);
     }
     return finite;
   }
