@@ -302,11 +302,6 @@ function resolveSampleWeight(where: string, value: unknown, rows: number): Array
 }
 
 /**
- * Checks `fit`'s arguments and fills in the defaults; reads and checks all data. Touches
- * nothing in the model.
- * @throws TypeError or RangeError naming the option or the row and column that is wrong.
- */
-/**
  * The options that steer a run, checked alike by `fit` and the streamed fit: `yieldEvery`
  * (returned, default 10 ms), the `onEpochEnd`/`onBatchEnd` callbacks and `signal`.
  */
@@ -322,6 +317,11 @@ export function checkRunControls(where: string, options: Pick<FitOptions, 'yield
   return yieldEvery;
 }
 
+/**
+ * Checks `fit`'s arguments and fills in the defaults; reads and checks all data. Touches
+ * nothing in the model.
+ * @throws TypeError or RangeError naming the option or the row and column that is wrong.
+ */
 export function resolveFit(where: string, host: FitHost, a: unknown, b: unknown, c: unknown): ResolvedFit {
   const { x, y, options, pipeline } = splitArguments(where, a, b, c);
   checkOptionKeys(`${where}: options`, options, FIT_KEYS);
